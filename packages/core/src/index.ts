@@ -1,0 +1,43 @@
+export { ErrorCode, MinevoError, isMinevoError, assertFinite, quote } from "./errors.js";
+export type { ErrorDetails } from "./errors.js";
+export {
+  Registry,
+  registries,
+  slotNames,
+  definePlugin,
+  defineNetwork,
+  defineSketch,
+  defineIntegrator,
+  defineEquation,
+  defineTarget,
+  defineBackend,
+  parseWithSchema,
+  describeIssues,
+} from "./registry.js";
+export type {
+  NetworkMap,
+  SketchMap,
+  IntegratorMap,
+  EquationMap,
+  TargetMap,
+  BackendMap,
+  SlotMaps,
+  SlotName,
+  OptionsSchema,
+  PluginDefinition,
+  ConfiguredPlugin,
+  PluginSpec,
+  PluginName,
+  PluginOptions,
+  PluginInstance,
+  PluginChoice,
+  RegisterOptions,
+} from "./registry.js";
+export { RandomStream } from "./random.js";
+export type { RandomStreamState, Seed } from "./random.js";
+export { denseMatrix, cholesky, solve, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
+export type { DenseMatrix, CholeskyFactor, SymmetricEigen, SingularValues } from "./linalg.js";
+export { selectBackend } from "./backend.js";
+export type { TensorFlow, BackendProbe, ActiveBackend, BackendProvider, SelectBackendOptions } from "./backend.js";
+export { expectNoTensorLeak, toFloat64 } from "./memory.js";
+export type { JacobianOperator } from "./contracts/jacobian.js";

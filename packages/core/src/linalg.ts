@@ -1,0 +1,198 @@
+/**
+ * Float64 dense linear algebra for the small systems of the method (n×n Gram matrices, N×N
+ * kernels), on the CPU. TensorFlow.js has no float64 and no factorisations, so these never run on
+ * the tensor backend. Matrices are row-major Float64Arrays; the factorisations come from
+ * ml-matrix, wrapped here so that callers see one typed, validated interface.
+ */
+import { CholeskyDecomposition, EigenvalueDecomposition, LuDecomposition, Matrix, SingularValueDecomposition } from "ml-matrix";
+import { ErrorCode, MinevoError } from "./errors.js";
+
+/** A dense row-major matrix. */
+export interface DenseMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+}
+
+export function denseMatrix(rows: number, cols: number, data?: ArrayLike<number>): DenseMatrix {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `matrix size ${rows}×${cols} must be non-negative integers`);
+  }
+  const out = new Float64Array(rows * cols);
+  if (data !== undefined) {
+    if (data.length !== rows * cols) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `a ${rows}×${cols} matrix needs ${rows * cols} entries, got ${data.length}`,
+        { rows, cols, length: data.length },
+      );
+    }
+    out.set(data);
+  }
+  return { rows, cols, data: out };
+}
+
+function toMl(a: DenseMatrix): Matrix {
+  return Matrix.from1DArray(a.rows, a.cols, a.data);
+}
+
+function fromMl(m: Matrix): DenseMatrix {
+  return { rows: m.rows, cols: m.columns, data: Float64Array.from(m.to1DArray()) };
+}
+
+function requireSquare(a: DenseMatrix, what: string): void {
+  if (a.rows !== a.cols) {
+    throw new MinevoError(ErrorCode.DimensionMismatch, `${what} needs a square matrix, got ${a.rows}×${a.cols}`, {
+      rows: a.rows,
+      cols: a.cols,
+    });
+  }
+}
+
+function requireFinite(a: DenseMatrix, what: string): void {
+  for (let i = 0; i < a.data.length; i++) {
+    if (!Number.isFinite(a.data[i])) {
+      throw new MinevoError(
+        ErrorCode.NonFinite,
+        `${what}: entry (${Math.floor(i / a.cols)}, ${i % a.cols}) is ${String(a.data[i])}; the matrix must be finite`,
+        { row: Math.floor(i / a.cols), col: i % a.cols },
+      );
+    }
+  }
+}
+
+function asRhs(b: DenseMatrix | Float64Array, n: number, what: string): DenseMatrix {
+  const m = b instanceof Float64Array ? { rows: b.length, cols: 1, data: b } : b;
+  if (m.rows !== n) {
+    throw new MinevoError(ErrorCode.DimensionMismatch, `${what}: right-hand side has ${m.rows} rows, the system has ${n}`, {
+      rows: m.rows,
+      expected: n,
+    });
+  }
+  return m;
+}
+
+/** The lower Cholesky factor L of a symmetric positive definite matrix (A = L Lᵀ). */
+export interface CholeskyFactor {
+  readonly n: number;
+  readonly lower: DenseMatrix;
+  /** Solves A x = b for one vector or for the columns of a matrix. */
+  solve(b: Float64Array): Float64Array;
+  solve(b: DenseMatrix): DenseMatrix;
+  /** log det A. */
+  logDeterminant(): number;
+}
+
+/**
+ * Cholesky factorisation. Throws {@link ErrorCode.NotPositiveDefinite} when A is not numerically
+ * positive definite — add a ridge (A + λI) rather than retrying the same matrix.
+ */
+export function cholesky(a: DenseMatrix): CholeskyFactor {
+  requireSquare(a, "cholesky");
+  requireFinite(a, "cholesky");
+  const decomposition = new CholeskyDecomposition(toMl(a));
+  if (!decomposition.isPositiveDefinite()) {
+    throw new MinevoError(
+      ErrorCode.NotPositiveDefinite,
+      `cholesky: the ${a.rows}×${a.rows} matrix is not positive definite to float64 precision; increase the ridge λ`,
+      { n: a.rows },
+    );
+  }
+  const lowerMl = decomposition.lowerTriangularMatrix;
+  const lower = fromMl(lowerMl);
+  const n = a.rows;
+  function solve(b: Float64Array): Float64Array;
+  function solve(b: DenseMatrix): DenseMatrix;
+  function solve(b: Float64Array | DenseMatrix): Float64Array | DenseMatrix {
+    const rhs = asRhs(b, n, "cholesky solve");
+    const x = fromMl(decomposition.solve(toMl(rhs)));
+    return b instanceof Float64Array ? x.data : x;
+  }
+  return {
+    n,
+    lower,
+    solve,
+    logDeterminant() {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.log(lower.data[i * n + i] as number);
+      return 2 * s;
+    },
+  };
+}
+
+/** Solves the general square system A x = b by LU with partial pivoting. */
+export function solve(a: DenseMatrix, b: Float64Array): Float64Array;
+export function solve(a: DenseMatrix, b: DenseMatrix): DenseMatrix;
+export function solve(a: DenseMatrix, b: Float64Array | DenseMatrix): Float64Array | DenseMatrix {
+  requireSquare(a, "solve");
+  requireFinite(a, "solve");
+  const rhs = asRhs(b, a.rows, "solve");
+  const lu = new LuDecomposition(toMl(a));
+  if (lu.isSingular()) {
+    throw new MinevoError(ErrorCode.SingularMatrix, `solve: the ${a.rows}×${a.rows} matrix is singular`, { n: a.rows });
+  }
+  const x = fromMl(lu.solve(toMl(rhs)));
+  return b instanceof Float64Array ? x.data : x;
+}
+
+/** Eigen-decomposition of a symmetric matrix: A = V diag(values) Vᵀ, values ascending. */
+export interface SymmetricEigen {
+  readonly values: Float64Array;
+  /** Eigenvectors as columns, in the order of `values`. */
+  readonly vectors: DenseMatrix;
+}
+
+export function symmetricEigen(a: DenseMatrix): SymmetricEigen {
+  requireSquare(a, "symmetricEigen");
+  requireFinite(a, "symmetricEigen");
+  const n = a.rows;
+  const e = new EigenvalueDecomposition(toMl(a), { assumeSymmetric: true });
+  const values = Float64Array.from(e.realEigenvalues);
+  const v = e.eigenvectorMatrix;
+  const order = [...values.keys()].sort((i, j) => (values[i] as number) - (values[j] as number));
+  const sortedValues = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    sortedValues[dst] = values[src] as number;
+    for (let r = 0; r < n; r++) vectors[r * n + dst] = v.get(r, src);
+  });
+  return { values: sortedValues, vectors: { rows: n, cols: n, data: vectors } };
+}
+
+/** Thin singular value decomposition A = U diag(s) Vᵀ, singular values descending. */
+export interface SingularValues {
+  readonly u: DenseMatrix;
+  readonly s: Float64Array;
+  readonly v: DenseMatrix;
+}
+
+export function svd(a: DenseMatrix): SingularValues {
+  requireFinite(a, "svd");
+  const d = new SingularValueDecomposition(toMl(a), { autoTranspose: true });
+  return { u: fromMl(d.leftSingularVectors), s: Float64Array.from(d.diagonal), v: fromMl(d.rightSingularVectors) };
+}
+
+/** C = A B for small dense matrices (float64, on the CPU). */
+export function multiply(a: DenseMatrix, b: DenseMatrix): DenseMatrix {
+  if (a.cols !== b.rows) {
+    throw new MinevoError(ErrorCode.DimensionMismatch, `multiply: ${a.rows}×${a.cols} times ${b.rows}×${b.cols}`);
+  }
+  const out = new Float64Array(a.rows * b.cols);
+  for (let i = 0; i < a.rows; i++) {
+    for (let k = 0; k < a.cols; k++) {
+      const aik = a.data[i * a.cols + k] as number;
+      if (aik === 0) continue;
+      const rowB = k * b.cols;
+      const rowC = i * b.cols;
+      for (let j = 0; j < b.cols; j++) out[rowC + j] = (out[rowC + j] as number) + aik * (b.data[rowB + j] as number);
+    }
+  }
+  return { rows: a.rows, cols: b.cols, data: out };
+}
+
+/** Aᵀ for a dense matrix. */
+export function transpose(a: DenseMatrix): DenseMatrix {
+  const out = new Float64Array(a.rows * a.cols);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out[j * a.rows + i] = a.data[i * a.cols + j] as number;
+  return { rows: a.cols, cols: a.rows, data: out };
+}
