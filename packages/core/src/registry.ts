@@ -258,10 +258,16 @@ export class Registry<K extends SlotName> {
     return [...this.#entries.keys()].sort();
   }
 
-  /** The definition registered as `name`; throws listing the registered names if there is none. */
-  get<N extends PluginName<K>>(name: N): EntryOf<K, N>;
-  get(name: string): PluginDefinition<K>;
-  get(name: string): PluginDefinition<K> {
+  /** The definition registered as `name` (a name known at compile time). */
+  get<N extends PluginName<K>>(name: N): EntryOf<K, N> {
+    return this.lookup(name) as EntryOf<K, N>;
+  }
+
+  /**
+   * The definition registered as `name`, for names known only at run time (a JSON config, a
+   * command line); throws {@link ErrorCode.UnknownPlugin} listing the registered names.
+   */
+  lookup(name: string): PluginDefinition<K> {
     const definition = this.#entries.get(name);
     if (definition === undefined) {
       const known = this.names();
@@ -274,16 +280,14 @@ export class Registry<K extends SlotName> {
     return definition;
   }
 
-  /** Creates plugin `name` with typed options (validated against its schema). */
-  create<N extends PluginName<K>>(name: N, options?: PluginOptions<K, N>): PluginInstance<K, N>;
-  create(name: string, options?: unknown): unknown;
-  create(name: string, options?: unknown): unknown {
-    return this.configure(name, options).create();
+  /** Creates plugin `name` with typed options (validated against its schema at run time too). */
+  create<N extends PluginName<K>>(name: N, options?: PluginOptions<K, N>): PluginInstance<K, N> {
+    return this.configure(name, options).create() as PluginInstance<K, N>;
   }
 
   /** Validates `options` for plugin `name` (from JSON, say) and binds them. */
   configure(name: string, options?: unknown): ConfiguredPlugin<K> {
-    const definition = this.get(name);
+    const definition = this.lookup(name);
     return definition.with(definition.parseOptions(options ?? {}));
   }
 

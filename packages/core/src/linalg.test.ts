@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCode, RandomStream, cholesky, denseMatrix, isMinevoError, multiply, solve, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
+
+function randomMatrix(rows: number, cols: number, seed: number): DenseMatrix {
+  return denseMatrix(rows, cols, RandomStream.fromSeed(seed).normals(rows * cols));
+}
+
+function spd(n: number, seed: number): DenseMatrix {
+  const a = randomMatrix(n, n, seed);
+  const k = multiply(a, transpose(a));
+  for (let i = 0; i < n; i++) k.data[i * n + i] = (k.data[i * n + i] as number) + n;
+  return k;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+function thrown(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe("float64 linear algebra", () => {
+  it("Cholesky factorises and solves to float64 precision", () => {
+    const a = spd(40, 1);
+    const factor = cholesky(a);
+    const l = factor.lower;
+    expect(maxAbsDiff(multiply(l, transpose(l)).data, a.data)).toBeLessThan(1e-11);
+    const x = RandomStream.fromSeed(2).normals(40);
+    const b = multiply(a, denseMatrix(40, 1, x)).data;
+    expect(maxAbsDiff(factor.solve(b), x)).toBeLessThan(1e-12);
+    const eig = symmetricEigen(a);
+    const logDet = eig.values.reduce((s, v) => s + Math.log(v), 0);
+    expect(factor.logDeterminant()).toBeCloseTo(logDet, 9);
+  });
+
+  it("refuses a matrix that is not positive definite, and a non-finite one", () => {
+    const a = denseMatrix(2, 2, [1, 2, 2, 1]);
+    expect(isMinevoError(thrown(() => cholesky(a)), ErrorCode.NotPositiveDefinite)).toBe(true);
+    const bad = denseMatrix(2, 2, [1, 0, 0, Number.NaN]);
+    const error = thrown(() => cholesky(bad));
+    expect(isMinevoError(error, ErrorCode.NonFinite)).toBe(true);
+    expect((error as Error).message).toContain("(1, 1) is NaN");
+  });
+
+  it("solves general systems and reports singular ones", () => {
+    const a = randomMatrix(30, 30, 3);
+    const x = RandomStream.fromSeed(4).normals(30);
+    const b = multiply(a, denseMatrix(30, 1, x)).data;
+    expect(maxAbsDiff(solve(a, b), x)).toBeLessThan(1e-10);
+    expect(isMinevoError(thrown(() => solve(denseMatrix(2, 2, [1, 2, 2, 4]), new Float64Array(2))), ErrorCode.SingularMatrix)).toBe(true);
+    expect(isMinevoError(thrown(() => solve(a, new Float64Array(3))), ErrorCode.DimensionMismatch)).toBe(true);
+  });
+
+  it("symmetric eigen-decomposition reconstructs the matrix with ascending values", () => {
+    const a = spd(25, 5);
+    const { values, vectors } = symmetricEigen(a);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1] as number);
+    const scaled = denseMatrix(25, 25);
+    for (let r = 0; r < 25; r++) for (let c = 0; c < 25; c++) scaled.data[r * 25 + c] = (vectors.data[r * 25 + c] as number) * (values[c] as number);
+    expect(maxAbsDiff(multiply(scaled, transpose(vectors)).data, a.data)).toBeLessThan(1e-9);
+  });
+
+  it("thin SVD of a tall and of a wide matrix", () => {
+    for (const [m, n] of [[20, 7], [7, 20]] as const) {
+      const a = randomMatrix(m, n, 6 + m);
+      const { u, s, v } = svd(a);
+      const k = s.length;
+      expect(k).toBe(Math.min(m, n));
+      for (let i = 1; i < k; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1] as number);
+      const us = denseMatrix(u.rows, k);
+      for (let r = 0; r < u.rows; r++) for (let c = 0; c < k; c++) us.data[r * k + c] = (u.data[r * u.cols + c] as number) * (s[c] as number);
+      const vk = denseMatrix(v.rows, k);
+      for (let r = 0; r < v.rows; r++) for (let c = 0; c < k; c++) vk.data[r * k + c] = v.data[r * v.cols + c] as number;
+      expect(maxAbsDiff(multiply(us, transpose(vk)).data, a.data)).toBeLessThan(1e-10);
+    }
+  });
+
+  it("checks sizes", () => {
+    expect(isMinevoError(thrown(() => denseMatrix(2, 2, [1, 2, 3])), ErrorCode.DimensionMismatch)).toBe(true);
+    expect(isMinevoError(thrown(() => cholesky(denseMatrix(2, 3))), ErrorCode.DimensionMismatch)).toBe(true);
+  });
+});
