@@ -41,3 +41,24 @@ export { selectBackend } from "./backend.js";
 export type { TensorFlow, BackendProbe, ActiveBackend, BackendProvider, SelectBackendOptions } from "./backend.js";
 export { expectNoTensorLeak, toFloat64 } from "./memory.js";
 export type { JacobianOperator } from "./contracts/jacobian.js";
+export type { Network, NetworkRequest, NetworkEvaluation, NetworkJSON, ParameterBlock } from "./contracts/network.js";
+export type {
+  IntegrationStateLeaf,
+  IntegrationState,
+  RightHandSide,
+  IntegrationStatus,
+  IntegrationStatistics,
+  ToleranceSpec,
+  ToleranceHandle,
+  StateSpace,
+  IntegrationProblem,
+  SavePolicy,
+  StepReport,
+  SolveOptions,
+  IntegrationResult,
+  Stepper,
+  Integrator,
+} from "./contracts/integrator.js";
+export type { SketchStrategy, SketchPrepareContext, SketchSolveInput, SketchSolution, SketchState } from "./contracts/sketch.js";
+export type { SamplingTarget, TargetScore, TargetMoments, ConditionalTargetFacts } from "./contracts/target.js";
+export type { EvolutionEquation, EquationInput, EquationRequirements, EquationDimensions } from "./contracts/equation.js";
