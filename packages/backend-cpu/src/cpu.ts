@@ -4,9 +4,8 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { defineBackend, type ActiveBackend, type BackendProvider } from "@minevo/core";
+import { defineBackend, type ActiveBackend, type BackendProvider, setTensorFlowBackend } from "@minevo/core";
 import { z } from "zod";
-import { setTensorFlowBackend } from "./set-backend.js";
 
 export const cpuBackendOptions = z.object({}).strict();
 

@@ -12,4 +12,4 @@ registries.backend.register(wasmBackend);
 
 export { cpuBackend, cpuBackendOptions } from "./cpu.js";
 export { wasmBackend, wasmBackendOptions } from "./wasm.js";
-export { setTensorFlowBackend } from "./set-backend.js";
+export { setTensorFlowBackend } from "@minevo/core";

@@ -1,8 +1,7 @@
 // Registration and selection of the CPU backends through @minevo/core's registry.
-import { ErrorCode, isMinevoError, registries, selectBackend, type TensorFlow } from "@minevo/core";
+import { ErrorCode, isMinevoError, registries, selectBackend, type TensorFlow, setTensorFlowBackend } from "@minevo/core";
 import { describe, expect, it } from "vitest";
 import { cpuBackend, wasmBackend } from "./index.js";
-import { setTensorFlowBackend } from "./set-backend.js";
 
 describe("registration", () => {
   it("importing the package registers cpu and wasm; registering again is a no-op", () => {

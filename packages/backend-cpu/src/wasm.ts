@@ -8,9 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { defineBackend, type ActiveBackend, type BackendProvider } from "@minevo/core";
+import { defineBackend, type ActiveBackend, type BackendProvider, setTensorFlowBackend } from "@minevo/core";
 import { z } from "zod";
-import { setTensorFlowBackend } from "./set-backend.js";
 
 export const wasmBackendOptions = z
   .object({

@@ -9,10 +9,9 @@
  * `auto` then chooses wasm instead.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { defineBackend, ErrorCode, MinevoError, type ActiveBackend, type BackendProbe, type BackendProvider } from "@minevo/core";
+import { defineBackend, ErrorCode, MinevoError, type ActiveBackend, type BackendProbe, type BackendProvider, setTensorFlowBackend } from "@minevo/core";
 import { activateWebGpu, defaultWebGpuEnvironment, inspectWebGpu, type WebGpuEnvironment, type WebGpuInspection } from "@minevo/backend-webgpu";
 import { z } from "zod";
-import { setTensorFlowBackend } from "./set-backend.js";
 import { importModule, loadTfjsNode, type LoadResult, type ModuleImporter, type TfjsNodePackage } from "./tfjs-node.js";
 
 export const nodeGpuEngines = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu"] as const;

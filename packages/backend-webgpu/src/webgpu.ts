@@ -7,12 +7,11 @@
  * `allowSoftwareAdapter: true` uses it anyway (the conformance tests run that way on CPUs).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { defineBackend, ErrorCode, MinevoError, type ActiveBackend, type BackendProbe, type BackendProvider } from "@minevo/core";
+import { defineBackend, ErrorCode, MinevoError, type ActiveBackend, type BackendProbe, type BackendProvider, setTensorFlowBackend } from "@minevo/core";
 import { z } from "zod";
 import { describeAdapter, isSoftwareAdapter } from "./adapter.js";
 import { environmentGpu, type GpuSource } from "./gpu-source.js";
 import type { GpuAdapterLike, GpuLike } from "./gpu-types.js";
-import { setTensorFlowBackend } from "./set-backend.js";
 
 export const webgpuBackendOptions = z
   .object({

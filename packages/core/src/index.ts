@@ -37,7 +37,7 @@ export { RandomStream } from "./random.js";
 export type { RandomStreamState, Seed } from "./random.js";
 export { denseMatrix, cholesky, solve, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
 export type { DenseMatrix, CholeskyFactor, SymmetricEigen, SingularValues } from "./linalg.js";
-export { selectBackend } from "./backend.js";
+export { selectBackend, setTensorFlowBackend } from "./backend.js";
 export type { TensorFlow, BackendProbe, ActiveBackend, BackendProvider, SelectBackendOptions } from "./backend.js";
 export { expectNoTensorLeak, toFloat64 } from "./memory.js";
 export type { JacobianOperator } from "./contracts/jacobian.js";

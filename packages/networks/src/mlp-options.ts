@@ -1,0 +1,63 @@
+/**
+ * Options of the `mlp` network, as a zod schema: the same schema types the options at compile
+ * time (through the registry) and validates a JSON config at run time.
+ */
+import { z } from "zod";
+import { activationNames } from "./activations.js";
+import { quadraticForms } from "./quadratic.js";
+
+export const weightInitializations = ["lecun", "xavier", "he"] as const;
+
+export const fourierFeaturesSchema = z.strictObject({
+  /** m: frequencies; the first layer sees [s, sin(sB), cos(sB)] with s the scaled input. */
+  count: z.number().int().positive(),
+  /** Standard deviation of the entries of the fixed frequency matrix B. */
+  scale: z.number().positive().default(1),
+  /** Seed of B. B is fixed (not trained), so it is rebuilt from this seed on restore. */
+  seed: z.number().int().default(0),
+});
+
+export const quadraticSchema = z.strictObject({
+  /** Structure of P in −½xᵀPx: full symmetric, diagonal, or a multiple of I. */
+  form: z.enum(quadraticForms).default("symmetric"),
+  /** Whether P's coefficients are parameters; a fixed P = initial·I adds no parameters. */
+  learnable: z.boolean().default(true),
+  /** P starts as initial·I. */
+  initial: z.number().default(0),
+});
+
+export const gaussianEnvelopeSchema = z.strictObject({
+  /** ℓ in the factor exp(−|x|²/(2ℓ²)) that multiplies the MLP part (not the quadratic term). */
+  width: z.number().positive(),
+});
+
+export const initializationSchema = z.strictObject({
+  /** Weight variance: lecun 1/fanIn, xavier 2/(fanIn+fanOut), he 2/fanIn; normal draws. */
+  weights: z.enum(weightInitializations).default("lecun"),
+  /** Standard deviation of the first hidden layer's biases. */
+  firstBiasStd: z.number().nonnegative().default(1),
+  /** Standard deviation of the other hidden layers' biases. */
+  hiddenBiasStd: z.number().nonnegative().default(0.1),
+  /** The output weights are N(0, outputScale²/width): a small initial u keeps the fit gentle. */
+  outputScale: z.number().nonnegative().default(0.1),
+});
+
+export const mlpOptionsSchema = z.strictObject({
+  /** d: the diffused variables x (differentiated by ∇ₓ and Δₓ). */
+  inputDim: z.number().int().positive(),
+  /** c: conditioning variables y, appended after x in each point and never differentiated. */
+  conditionDim: z.number().int().nonnegative().default(0),
+  hiddenWidths: z.array(z.number().int().positive()).min(1).readonly().default([32, 32]),
+  activation: z.enum(activationNames).default("tanh"),
+  /** Adds a skip connection h ← h + σ(Wh + b) to every hidden-to-hidden layer of equal width. */
+  residual: z.boolean().default(false),
+  /** The inputs are divided by this length before the first layer (the recipe uses 2). */
+  inputLengthScale: z.number().positive().default(1),
+  fourierFeatures: fourierFeaturesSchema.optional(),
+  quadratic: quadraticSchema.optional(),
+  gaussianEnvelope: gaussianEnvelopeSchema.optional(),
+  initialization: initializationSchema.prefault({}),
+});
+
+export type MlpOptions = z.output<typeof mlpOptionsSchema>;
+export type MlpOptionsInput = z.input<typeof mlpOptionsSchema>;

@@ -1,0 +1,267 @@
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode, RandomStream, isMinevoError, registries } from "@minevo/core";
+import { formatConformanceReport, runNetworkConformance } from "./conformance/index.js";
+import { MlpNetwork, activationNames, mlp, quadraticForms, type MlpOptionsInput } from "./index.js";
+import { erf } from "./erf.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+async function expectConformance(options: MlpOptionsInput, referencePrecision?: "float32") {
+  const network = registries.network.create("mlp", options);
+  const report = await runNetworkConformance(network, tf, { seed: 3, ...(referencePrecision ? { referencePrecision } : {}) });
+  if (!report.passed) console.log(formatConformanceReport(report));
+  expect(report.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([]);
+  // float32 mode has no separate value check: the reference is the network's own float32 value.
+  expect(report.checks).toHaveLength(referencePrecision === "float32" ? 11 : 12);
+  if (process.env.CONFORMANCE_LOG) console.log(formatConformanceReport(report));
+  return report;
+}
+
+describe("mlp: every option combination passes the conformance suite", () => {
+  for (const activation of activationNames) {
+    it(`plain ${activation}`, async () => {
+      await expectConformance({ inputDim: 2, hiddenWidths: [6, 5], activation });
+    });
+    it(`${activation} with every option at once (residual, Fourier, quadratic, envelope, conditioning)`, async () => {
+      await expectConformance({
+        inputDim: 3,
+        conditionDim: 2,
+        hiddenWidths: [6, 6, 6],
+        activation,
+        residual: true,
+        inputLengthScale: 1.5,
+        fourierFeatures: { count: 4, scale: 1.2, seed: 7 },
+        quadratic: { form: "symmetric", initial: 0.5 },
+        gaussianEnvelope: { width: 2 },
+      });
+    });
+  }
+  it("the recipe network (d = 2, quadratic, inputs halved)", async () => {
+    await expectConformance({ inputDim: 2, hiddenWidths: [8, 8], inputLengthScale: 2, quadratic: {} });
+  });
+  it("residual connections", async () => {
+    await expectConformance({ inputDim: 2, hiddenWidths: [5, 5, 5, 4, 4], residual: true, activation: "softplus" });
+  });
+  it("Fourier features alone", async () => {
+    await expectConformance({ inputDim: 2, hiddenWidths: [6], fourierFeatures: { count: 5, scale: 2 } });
+  });
+  for (const form of quadraticForms) {
+    it(`learnable ${form} quadratic term`, async () => {
+      await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form, initial: 0.3 } });
+    });
+  }
+  it("fixed quadratic term (no parameters)", async () => {
+    await expectConformance({ inputDim: 2, hiddenWidths: [5], quadratic: { learnable: false, initial: 1 } });
+  });
+  it("Gaussian envelope alone", async () => {
+    await expectConformance({ inputDim: 2, hiddenWidths: [6, 6], gaussianEnvelope: { width: 0.8 }, activation: "swish" });
+  });
+  it("conditioning inputs, d = 1 and c = 3", async () => {
+    await expectConformance({ inputDim: 1, conditionDim: 3, hiddenWidths: [6, 6], activation: "gelu" });
+  });
+  it("higher dimension (d = 12) with a symmetric quadratic", async () => {
+    await expectConformance({ inputDim: 12, hiddenWidths: [6, 6], quadratic: { initial: 1 } });
+  });
+  it("the float32 finite-difference mode of the suite also accepts the mlp", async () => {
+    const report = await expectConformance({ inputDim: 2, hiddenWidths: [6, 6], quadratic: {}, gaussianEnvelope: { width: 3 } }, "float32");
+    expect(report.referencePrecision).toBe("float32");
+  });
+});
+
+describe("mlp: layout and initialisation", () => {
+  it("the recipe network has p = 1188 parameters, in the documented blocks", () => {
+    const network = registries.network.create("mlp", { inputDim: 2, inputLengthScale: 2, quadratic: {} });
+    expect(network.numParameters).toBe(1188);
+    expect(network.parameterLayout.map((b) => [b.name, b.shape])).toEqual([
+      ["hidden0.weight", [2, 32]],
+      ["hidden0.bias", [32]],
+      ["hidden1.weight", [32, 32]],
+      ["hidden1.bias", [32]],
+      ["output.weight", [32]],
+      ["output.bias", []],
+      ["quadratic", [3]],
+    ]);
+  });
+
+  function sampleStd(values: Float64Array): number {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  }
+
+  it("draws weights with the scheme's variance and biases, output and quadratic as configured", () => {
+    for (const [weights, variance] of [
+      ["lecun", 1 / 150],
+      ["xavier", 2 / (150 + 200)],
+      ["he", 2 / 150],
+    ] as const) {
+      const network = new MlpNetwork(
+        mlp.parseOptions({
+          inputDim: 2,
+          hiddenWidths: [150, 200],
+          quadratic: { form: "diagonal", initial: 0.25 },
+          initialization: { weights, firstBiasStd: 0.5, hiddenBiasStd: 0.2, outputScale: 0.3 },
+        }),
+      );
+      const theta = network.initialParameters(RandomStream.fromSeed(11));
+      const block = (name: string) => {
+        const b = network.parameterLayout.find((x) => x.name === name)!;
+        return theta.subarray(b.offset, b.offset + b.size);
+      };
+      // 30 000 draws: the sample standard deviation is within 2 % of the true one with overwhelming probability.
+      expect(sampleStd(block("hidden1.weight")) / Math.sqrt(variance)).toBeCloseTo(1, 1);
+      expect(Math.abs(sampleStd(block("hidden1.weight")) / Math.sqrt(variance) - 1)).toBeLessThan(0.02);
+      expect(Math.abs(sampleStd(block("output.weight")) / (0.3 / Math.sqrt(200)) - 1)).toBeLessThan(0.25);
+      expect(Math.abs(sampleStd(block("hidden0.bias")) / 0.5 - 1)).toBeLessThan(0.25);
+      expect(Array.from(block("output.bias"))).toEqual([0]);
+      expect(Array.from(block("quadratic"))).toEqual([0.25, 0.25]);
+    }
+  });
+
+  it("the same seed gives the same θ, another seed another θ", () => {
+    const network = registries.network.create("mlp", { inputDim: 2, hiddenWidths: [4] });
+    const a = network.initialParameters(RandomStream.fromSeed(1));
+    const b = network.initialParameters(RandomStream.fromSeed(1));
+    const c = network.initialParameters(RandomStream.fromSeed(2));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it("a symmetric quadratic with P = initial·I gives u = −initial·|x|²/2 when the MLP part is zeroed", () => {
+    const network = registries.network.create("mlp", { inputDim: 3, hiddenWidths: [4], quadratic: { initial: 2 } });
+    const theta = network.initialParameters(RandomStream.fromSeed(0));
+    const outputWeight = network.parameterLayout.find((b) => b.name === "output.weight")!;
+    theta.fill(0, outputWeight.offset, outputWeight.offset + outputWeight.size);
+    const points = Float64Array.from([1, 2, 3, -0.5, 0, 0.25]);
+    const values = network.referenceValues(theta, points, 2);
+    expect(values[0]).toBeCloseTo(-(1 + 4 + 9), 12);
+    expect(values[1]).toBeCloseTo(-(0.25 + 0.0625), 12);
+  });
+});
+
+describe("mlp: options and errors", () => {
+  it("rejects a misspelt option, naming the field", () => {
+    let caught: unknown;
+    try {
+      registries.network.configure("mlp", { inputDim: 2, hiddenWidth: [3] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isMinevoError(caught, ErrorCode.InvalidOptions)).toBe(true);
+    expect((caught as Error).message).toContain("hiddenWidth");
+  });
+
+  it("rejects an unknown activation, quoting the allowed ones", () => {
+    expect(() => registries.network.configure("mlp", { inputDim: 2, activation: "relu" })).toThrow(/activation/);
+  });
+
+  it("refuses points of the wrong width with MINEVO_DIMENSION_MISMATCH", () => {
+    const network = registries.network.create("mlp", { inputDim: 2, conditionDim: 1, hiddenWidths: [3] });
+    const theta = network.initialParameters(RandomStream.fromSeed(0));
+    const points = tf.zeros([4, 2]) as tf.Tensor2D;
+    let caught: unknown;
+    try {
+      network.evaluate(tf, theta, points, { value: true });
+    } catch (error) {
+      caught = error;
+    }
+    points.dispose();
+    expect(isMinevoError(caught, ErrorCode.DimensionMismatch)).toBe(true);
+    expect((caught as Error).message).toContain("[N, 3]");
+  });
+
+  it("operator methods refuse wrong shapes and use after dispose", () => {
+    const network = registries.network.create("mlp", { inputDim: 2, hiddenWidths: [3] });
+    const theta = network.initialParameters(RandomStream.fromSeed(0));
+    const points = tf.ones([4, 2]) as tf.Tensor2D;
+    const evaluation = network.evaluate(tf, theta, points, { jacobian: true });
+    const wrong = tf.ones([5, 2]) as tf.Tensor2D;
+    expect(() => evaluation.jacobian!.transposeTimes(wrong)).toThrow(/\[4, n\]/);
+    expect(() => evaluation.jacobian!.times(wrong)).toThrow(/\[p, k\]/);
+    evaluation.dispose();
+    expect(() => evaluation.jacobian!.dense()).toThrow(/after dispose/);
+    wrong.dispose();
+    points.dispose();
+  });
+});
+
+describe("mlp: memory over a long loop", () => {
+  it("keeps tf.memory().numTensors constant over 50 full evaluations", () => {
+    const network = registries.network.create("mlp", {
+      inputDim: 2,
+      conditionDim: 1,
+      hiddenWidths: [8, 8],
+      residual: true,
+      fourierFeatures: { count: 3 },
+      quadratic: {},
+      gaussianEnvelope: { width: 2 },
+    });
+    const theta = tf.tensor1d(Float32Array.from(network.initialParameters(RandomStream.fromSeed(0))));
+    const points = tf.randomNormal([20, 3], 0, 1, "float32", 1) as tf.Tensor2D;
+    const omega = tf.ones([20, 4]) as tf.Tensor2D;
+    const v = tf.ones([network.numParameters, 2]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) {
+      const evaluation = network.evaluate(tf, theta, points, { value: true, gradient: true, laplacian: true, jacobian: true });
+      tf.dispose([evaluation.jacobian!.transposeTimes(omega), evaluation.jacobian!.times(v), evaluation.jacobian!.dense()]);
+      evaluation.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([theta, points, omega, v]);
+  });
+});
+
+describe("mlp: closed-form derivatives of a one-unit network", () => {
+  // u(x) = w·σ(a·x + b) + c in d = 1: u' = w·a·σ'(z), u'' = w·a²·σ''(z), with σ', σ'' written out
+  // here independently of the package's activation code.
+  const derivatives: Record<(typeof activationNames)[number], (z: number) => [number, number]> = {
+    tanh: (z) => [1 / Math.cosh(z) ** 2, (-2 * Math.tanh(z)) / Math.cosh(z) ** 2],
+    softplus: (z) => [1 / (1 + Math.exp(-z)), Math.exp(-z) / (1 + Math.exp(-z)) ** 2],
+    gelu: (z) => {
+      const phi = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+      // σ = zΦ: σ' = Φ + zφ, σ'' = 2φ + zφ' = φ(2 − z²); Φ from the erf checked against a table in layout.test.ts.
+      return [0.5 * (1 + erf(z / Math.SQRT2)) + z * phi, phi * (2 - z * z)];
+    },
+    sin: (z) => [Math.cos(z), -Math.sin(z)],
+    swish: (z) => {
+      const s = 1 / (1 + Math.exp(-z));
+      return [s + z * s * (1 - s), s * (1 - s) * (2 + z * (1 - 2 * s))];
+    },
+  };
+  for (const activation of activationNames) {
+    it(`${activation}: Δu = w·a²·σ''(ax + b)`, async () => {
+      const network = registries.network.create("mlp", { inputDim: 1, hiddenWidths: [1], activation });
+      // θ = [a, b, w, c]
+      const [a, b, w, c] = [1.3, -0.4, 0.7, 0.2];
+      const xs = [-1.5, -0.2, 0.6, 1.9];
+      const points = tf.tensor2d(xs, [4, 1]);
+      const evaluation = network.evaluate(tf, Float64Array.from([a, b, w, c]), points, { gradient: true, laplacian: true });
+      const laplacian = await evaluation.laplacian!.data();
+      const gradient = await evaluation.gradient!.data();
+      evaluation.dispose();
+      points.dispose();
+      xs.forEach((x, i) => {
+        const z = Math.fround(a) * Math.fround(x) + Math.fround(b);
+        const [first, second] = derivatives[activation](z);
+        expect(laplacian[i]).toBeCloseTo(Math.fround(w) * Math.fround(a) ** 2 * second, 5);
+        expect(gradient[i]).toBeCloseTo(Math.fround(w) * Math.fround(a) * first, 5);
+      });
+    });
+  }
+
+  it("quadratic term alone: ∇u = −Px and Δu = −tr P exactly", async () => {
+    const network = registries.network.create("mlp", { inputDim: 2, hiddenWidths: [2], quadratic: {} });
+    const theta = new Float64Array(network.numParameters);
+    theta.set([2, 0.5, 3], network.parameterLayout.find((b) => b.name === "quadratic")!.offset); // P = [[2, .5], [.5, 3]]
+    const points = tf.tensor2d([1, -2, 0.5, 4], [2, 2]);
+    const evaluation = network.evaluate(tf, theta, points, { value: true, gradient: true, laplacian: true });
+    expect(Array.from(await evaluation.value!.data())).toEqual([-0.5 * (2 * 1 + 2 * 0.5 * 1 * -2 + 3 * 4), -0.5 * (2 * 0.25 + 2 * 0.5 * 0.5 * 4 + 3 * 16)]);
+    expect(Array.from(await evaluation.gradient!.data())).toEqual([-(2 * 1 + 0.5 * -2), -(0.5 * 1 + 3 * -2), -(2 * 0.5 + 0.5 * 4), -(0.5 * 0.5 + 3 * 4)]);
+    expect(Array.from(await evaluation.laplacian!.data())).toEqual([-5, -5]);
+    evaluation.dispose();
+    points.dispose();
+  });
+});

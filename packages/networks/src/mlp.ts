@@ -1,0 +1,435 @@
+/**
+ * The multilayer perceptron ansatz
+ *
+ *     u(x, y) = e(x)·(wᵀh_L + b) − ½ xᵀPx,    h_0 = [s, sin(sB), cos(sB)] or s,   s = (x, y)/ℓ_in,
+ *     h_l = σ(W_l h_{l−1} + b_l)  (+ h_{l−1} with a residual connection),
+ *
+ * with the optional Fourier features, Gaussian envelope e(x) = exp(−|x|²/(2ℓ²)) and quadratic
+ * term. Every derivative is exact and batched over the N points:
+ *  - ∇ₓ and Δₓ by forward propagation: each layer carries G = ∂h/∂x as a d×N×width tensor
+ *    (one matMul per layer for all d directions) and Λ = Δₓh; through a = σ(z),
+ *    ∂a = σ'(z)·∂z and Δa = σ''(z)·Σₖ(∂ₖz)² + σ'(z)·Δz. No probes, no per-point autodiff.
+ *  - J by manual backpropagation of δ_l = ∂u/∂z_l, returned in factored form (see
+ *    factored-jacobian.ts).
+ * Weights are stored input-major (fanIn×fanOut) so the forward pass is h·W with no transpose.
+ */
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
+import {
+  ErrorCode,
+  MinevoError,
+  RandomStream,
+  assertFinite,
+  quote,
+  type Network,
+  type NetworkEvaluation,
+  type NetworkJSON,
+  type NetworkRequest,
+  type ParameterBlock,
+  type TensorFlow,
+} from "@minevo/core";
+import { activate, activateFloat64 } from "./activations.js";
+import { FactoredJacobian, type JacobianBlock } from "./factored-jacobian.js";
+import { layoutSize, parameterLayout } from "./layout.js";
+import type { MlpOptions } from "./mlp-options.js";
+import { QuadraticTerm } from "./quadratic.js";
+
+interface DenseLayer {
+  readonly weight: ParameterBlock;
+  readonly bias: ParameterBlock;
+  readonly fanIn: number;
+  readonly fanOut: number;
+  readonly residual: boolean;
+}
+
+/** Derivative state of a layer's activations: ∂h/∂x as d×N×width (or d×1×width, constant in the points) and Δₓh. */
+interface Derivatives {
+  readonly gradient: Tensor;
+  readonly laplacian: Tensor | null;
+}
+
+export class MlpNetwork implements Network {
+  readonly name = "mlp";
+  readonly inputDim: number;
+  readonly conditionDim: number;
+  readonly numParameters: number;
+  readonly parameterLayout: readonly ParameterBlock[];
+  /** The validated options this network was built from (recorded by toJSON). */
+  readonly options: MlpOptions;
+  readonly #layers: readonly DenseLayer[];
+  readonly #outputWeight: ParameterBlock;
+  readonly #outputBias: ParameterBlock;
+  readonly #quadratic: QuadraticTerm | null;
+  readonly #quadraticBlock: ParameterBlock | null;
+  readonly #fixedQuadraticCoefficients: Float32Array | null;
+  /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
+  readonly #frequencies: Float32Array | null;
+  readonly #numFrequencies: number;
+
+  constructor(options: MlpOptions) {
+    this.options = options;
+    this.inputDim = options.inputDim;
+    this.conditionDim = options.conditionDim;
+    const inputs = this.inputDim + this.conditionDim;
+    const fourier = options.fourierFeatures;
+    this.#numFrequencies = fourier?.count ?? 0;
+    if (fourier !== undefined) {
+      const random = RandomStream.fromSeed(fourier.seed).derive("fourier-features");
+      this.#frequencies = Float32Array.from(random.normals(inputs * fourier.count), (v) => v * fourier.scale);
+    } else this.#frequencies = null;
+
+    const blocks: { name: string; shape: number[] }[] = [];
+    const widths = [inputs + 2 * this.#numFrequencies, ...options.hiddenWidths];
+    for (let l = 0; l + 1 < widths.length; l++) {
+      blocks.push({ name: `hidden${l}.weight`, shape: [widths[l] as number, widths[l + 1] as number] });
+      blocks.push({ name: `hidden${l}.bias`, shape: [widths[l + 1] as number] });
+    }
+    const last = widths[widths.length - 1] as number;
+    blocks.push({ name: "output.weight", shape: [last] }, { name: "output.bias", shape: [] });
+    const quadratic = options.quadratic;
+    this.#quadratic = quadratic === undefined ? null : new QuadraticTerm(quadratic.form, this.inputDim);
+    if (quadratic !== undefined && quadratic.learnable) blocks.push({ name: "quadratic", shape: [this.#quadratic!.numCoefficients] });
+    this.#fixedQuadraticCoefficients =
+      quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#quadratic!.initialCoefficients(quadratic.initial)) : null;
+
+    this.parameterLayout = Object.freeze(parameterLayout(blocks));
+    this.numParameters = layoutSize(this.parameterLayout);
+    const byName = new Map(this.parameterLayout.map((b) => [b.name, b]));
+    this.#layers = options.hiddenWidths.map((fanOut, l) => {
+      const fanIn = widths[l] as number;
+      // The first layer maps the inputs (not a hidden state), so it never takes a skip connection.
+      return { weight: byName.get(`hidden${l}.weight`)!, bias: byName.get(`hidden${l}.bias`)!, fanIn, fanOut, residual: options.residual && l > 0 && fanIn === fanOut };
+    });
+    this.#outputWeight = byName.get("output.weight")!;
+    this.#outputBias = byName.get("output.bias")!;
+    this.#quadraticBlock = byName.get("quadratic") ?? null;
+  }
+
+  initialParameters(random: RandomStream): Float64Array {
+    const init = this.options.initialization;
+    const theta = new Float64Array(this.numParameters);
+    const fill = (block: ParameterBlock, std: number) => {
+      for (let i = 0; i < block.size; i++) theta[block.offset + i] = std * random.normal();
+    };
+    this.#layers.forEach((layer, l) => {
+      const variance = init.weights === "lecun" ? 1 / layer.fanIn : init.weights === "he" ? 2 / layer.fanIn : 2 / (layer.fanIn + layer.fanOut);
+      fill(layer.weight, Math.sqrt(variance));
+      fill(layer.bias, l === 0 ? init.firstBiasStd : init.hiddenBiasStd);
+    });
+    fill(this.#outputWeight, init.outputScale / Math.sqrt(this.#outputWeight.size));
+    if (this.#quadraticBlock !== null && this.options.quadratic !== undefined) {
+      theta.set(this.#quadratic!.initialCoefficients(this.options.quadratic.initial), this.#quadraticBlock.offset);
+    }
+    return theta;
+  }
+
+  evaluate(tf: TensorFlow, parameters: Tensor1D | Float64Array | Float32Array, points: Tensor2D, request: NetworkRequest): NetworkEvaluation {
+    this.#checkInputs(parameters, points);
+    const wantGradient = request.gradient === true;
+    const wantLaplacian = request.laplacian === true;
+    const wantJacobian = request.jacobian === true;
+    const propagate = wantGradient || wantLaplacian;
+    const activationOrder = wantLaplacian ? 2 : propagate || wantJacobian ? 1 : 0;
+    const n = points.shape[0];
+    const d = this.inputDim;
+    const inputs = d + this.conditionDim;
+
+    const kept = tf.tidy(() => {
+      const theta = parameters instanceof Float64Array || parameters instanceof Float32Array ? tf.tensor1d(Float32Array.from(parameters)) : parameters;
+      const read = (block: ParameterBlock): Tensor => tf.reshape(tf.slice(theta, [block.offset], [block.size]), block.shape as number[]);
+      const lengthScale = this.options.inputLengthScale;
+      // A clone, not the caller's tensor: it may become a Jacobian factor that the operator disposes.
+      const scaled = lengthScale === 1 ? tf.clone(points) : tf.div(points, lengthScale);
+      const x: Tensor2D = this.conditionDim === 0 ? points : tf.slice(points, [0, 0], [n, d]);
+
+      let frequencies: Tensor2D | null = null;
+      let sinFeatures: Tensor | null = null;
+      let cosFeatures: Tensor | null = null;
+      let h: Tensor = scaled;
+      if (this.#frequencies !== null) {
+        frequencies = tf.tensor2d(this.#frequencies, [inputs, this.#numFrequencies]);
+        const phases = tf.matMul(scaled, frequencies);
+        sinFeatures = tf.sin(phases);
+        cosFeatures = tf.cos(phases);
+        h = tf.concat([scaled, sinFeatures, cosFeatures], 1);
+      }
+
+      const layerInputs: Tensor[] = [];
+      const slopes: Tensor[] = [];
+      const weights: Tensor2D[] = [];
+      let derivatives: Derivatives | null = null;
+      for (let l = 0; l < this.#layers.length; l++) {
+        const layer = this.#layers[l]!;
+        const weight = read(layer.weight) as Tensor2D;
+        weights.push(weight);
+        layerInputs.push(h);
+        const z = tf.add(tf.matMul(h as Tensor2D, weight), read(layer.bias));
+        const act = activate(tf, this.options.activation, z, activationOrder);
+        if (act.first !== undefined) slopes.push(act.first);
+        if (propagate) {
+          const incoming =
+            l === 0
+              ? this.#firstLayerDerivatives(tf, weight, frequencies, sinFeatures, cosFeatures, n, wantLaplacian)
+              : this.#linearDerivatives(tf, derivatives!, weight, n, wantLaplacian);
+          const outgoing = nonlinearDerivatives(tf, incoming, act.first!, act.second);
+          derivatives =
+            layer.residual && derivatives !== null
+              ? {
+                  gradient: tf.add(derivatives.gradient, outgoing.gradient),
+                  laplacian: outgoing.laplacian === null ? null : tf.add(derivatives.laplacian!, outgoing.laplacian),
+                }
+              : outgoing;
+        }
+        h = layer.residual ? tf.add(h, act.value) : act.value;
+      }
+
+      const width = this.#outputWeight.size;
+      const outputWeight = tf.reshape(read(this.#outputWeight), [width, 1]) as Tensor2D;
+      const mlpValue = tf.add(tf.reshape(tf.matMul(h as Tensor2D, outputWeight), [n]), read(this.#outputBias));
+      let mlpGradient: Tensor | null = null;
+      let mlpLaplacian: Tensor | null = null;
+      const state = derivatives as Derivatives | null;
+      // The envelope's Laplacian needs ∇m even when ∇u itself was not asked for.
+      if (state !== null && (wantGradient || this.options.gaussianEnvelope !== undefined)) {
+        const g = state.gradient.shape[1] === n ? state.gradient : tf.broadcastTo(state.gradient, [d, n, width]);
+        mlpGradient = tf.transpose(tf.reshape(tf.matMul(tf.reshape(g, [d * n, width]) as Tensor2D, outputWeight), [d, n]));
+      }
+      if (state !== null && state.laplacian !== null) {
+        mlpLaplacian = tf.reshape(tf.matMul(state.laplacian as Tensor2D, outputWeight), [n]);
+      }
+
+      // The envelope e(x) multiplies the MLP part: ∇(em) = e∇m + m∇e, Δ(em) = eΔm + 2∇e·∇m + mΔe.
+      let envelope: Tensor | null = null;
+      let value: Tensor = mlpValue;
+      let gradient: Tensor | null = mlpGradient;
+      let laplacian: Tensor | null = mlpLaplacian;
+      if (this.options.gaussianEnvelope !== undefined) {
+        const inverseWidth2 = 1 / this.options.gaussianEnvelope.width ** 2;
+        const radius2 = tf.sum(tf.square(x), 1);
+        const e = tf.exp(tf.mul(-0.5 * inverseWidth2, radius2));
+        envelope = e;
+        value = tf.mul(e, mlpValue);
+        const envelopeGradient = tf.mul(tf.expandDims(tf.mul(-inverseWidth2, e), 1), x);
+        if (mlpGradient !== null) {
+          gradient = tf.add(tf.mul(tf.expandDims(e, 1), mlpGradient), tf.mul(tf.expandDims(mlpValue, 1), envelopeGradient));
+        }
+        if (mlpLaplacian !== null && mlpGradient !== null) {
+          const envelopeLaplacian = tf.mul(e, tf.sub(tf.mul(inverseWidth2 * inverseWidth2, radius2), d * inverseWidth2));
+          laplacian = tf.addN([tf.mul(e, mlpLaplacian), tf.mul(2, tf.sum(tf.mul(envelopeGradient, mlpGradient), 1)), tf.mul(mlpValue, envelopeLaplacian)]);
+        }
+      }
+
+      if (this.#quadratic !== null) {
+        const q: Tensor1D =
+          this.#quadraticBlock !== null ? (read(this.#quadraticBlock) as Tensor1D) : tf.tensor1d(this.#fixedQuadraticCoefficients!);
+        const xP = this.#quadratic.timesMatrix(tf, x, q);
+        value = tf.sub(value, tf.mul(0.5, tf.sum(tf.mul(xP, x), 1)));
+        if (gradient !== null) gradient = tf.sub(gradient, xP);
+        if (laplacian !== null) laplacian = tf.sub(laplacian, this.#quadratic.trace(tf, q));
+      }
+
+      let jacobianBlocks: { left?: Tensor2D; right?: Tensor2D; columns?: Tensor2D }[] = [];
+      if (wantJacobian) jacobianBlocks = this.#backpropagate(tf, layerInputs, slopes, weights, h, outputWeight, envelope, x, n);
+      return {
+        value: request.value === true ? (value as Tensor1D) : undefined,
+        gradient: wantGradient && gradient !== null ? (gradient as Tensor2D) : undefined,
+        laplacian: wantLaplacian && laplacian !== null ? (laplacian as Tensor1D) : undefined,
+        jacobianBlocks,
+      };
+    });
+
+    const jacobian = wantJacobian
+      ? new FactoredJacobian(
+          tf,
+          n,
+          kept.jacobianBlocks.map((b): JacobianBlock => (b.columns !== undefined ? { kind: "columns", columns: b.columns } : { kind: "outer", left: b.left!, right: b.right! })),
+        )
+      : undefined;
+    const evaluation: NetworkEvaluation = {
+      ...(kept.value !== undefined ? { value: kept.value } : {}),
+      ...(kept.gradient !== undefined ? { gradient: kept.gradient } : {}),
+      ...(kept.laplacian !== undefined ? { laplacian: kept.laplacian } : {}),
+      ...(jacobian !== undefined ? { jacobian } : {}),
+      dispose() {
+        kept.value?.dispose();
+        kept.gradient?.dispose();
+        kept.laplacian?.dispose();
+        jacobian?.dispose();
+      },
+    };
+    return evaluation;
+  }
+
+  referenceValues(parameters: Float64Array, points: Float64Array, numPoints: number): Float64Array {
+    const d = this.inputDim;
+    const inputs = d + this.conditionDim;
+    if (parameters.length !== this.numParameters || points.length !== numPoints * inputs) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `referenceValues needs θ of length ${this.numParameters} and ${numPoints}×${inputs} points, got ${parameters.length} and ${points.length} values`,
+      );
+    }
+    const out = new Float64Array(numPoints);
+    const m = this.#numFrequencies;
+    const lengthScale = this.options.inputLengthScale;
+    const quadraticCoefficients =
+      this.#quadraticBlock !== null
+        ? parameters.subarray(this.#quadraticBlock.offset, this.#quadraticBlock.offset + this.#quadraticBlock.size)
+        : this.#fixedQuadraticCoefficients;
+    for (let p = 0; p < numPoints; p++) {
+      let h = new Float64Array(inputs + 2 * m);
+      for (let i = 0; i < inputs; i++) h[i] = (points[p * inputs + i] as number) / lengthScale;
+      for (let f = 0; f < m; f++) {
+        let phase = 0;
+        for (let i = 0; i < inputs; i++) phase += (h[i] as number) * (this.#frequencies![i * m + f] as number);
+        h[inputs + f] = Math.sin(phase);
+        h[inputs + m + f] = Math.cos(phase);
+      }
+      for (const layer of this.#layers) {
+        const next = new Float64Array(layer.fanOut);
+        for (let j = 0; j < layer.fanOut; j++) {
+          let z = parameters[layer.bias.offset + j] as number;
+          for (let i = 0; i < layer.fanIn; i++) z += (h[i] as number) * (parameters[layer.weight.offset + i * layer.fanOut + j] as number);
+          next[j] = activateFloat64(this.options.activation, z) + (layer.residual ? (h[j] as number) : 0);
+        }
+        h = next;
+      }
+      let u = parameters[this.#outputBias.offset] as number;
+      for (let j = 0; j < h.length; j++) u += (h[j] as number) * (parameters[this.#outputWeight.offset + j] as number);
+      if (this.options.gaussianEnvelope !== undefined) {
+        let radius2 = 0;
+        for (let k = 0; k < d; k++) radius2 += (points[p * inputs + k] as number) ** 2;
+        u *= Math.exp((-0.5 * radius2) / this.options.gaussianEnvelope.width ** 2);
+      }
+      if (this.#quadratic !== null) u += this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
+      out[p] = u;
+    }
+    return out;
+  }
+
+  toJSON(parameters: ArrayLike<number>): NetworkJSON {
+    if (parameters.length !== this.numParameters) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `toJSON needs θ of length p = ${this.numParameters}, got ${parameters.length}`,
+        { expected: this.numParameters, actual: parameters.length },
+      );
+    }
+    assertFinite(parameters, "θ", "a network with non-finite parameters cannot be saved meaningfully");
+    return { name: this.name, options: structuredClone(this.options), parameters: Array.from(parameters) };
+  }
+
+  /** ∂z₁/∂x and Δₓz₁ for the first layer z₁ = h₀W₁ + b₁, without forming ∂h₀/∂x. */
+  #firstLayerDerivatives(
+    tf: TensorFlow,
+    weight: Tensor2D,
+    frequencies: Tensor2D | null,
+    sinFeatures: Tensor | null,
+    cosFeatures: Tensor | null,
+    n: number,
+    wantLaplacian: boolean,
+  ): Derivatives {
+    const d = this.inputDim;
+    const inputs = d + this.conditionDim;
+    const fanOut = weight.shape[1];
+    const lengthScale = this.options.inputLengthScale;
+    // ∂s/∂xₖ = eₖ/ℓ_in: the x-rows of W₁, the same at every point.
+    const direct = tf.reshape(tf.div(tf.slice(weight, [0, 0], [d, fanOut]), lengthScale), [d, 1, fanOut]);
+    if (frequencies === null) return { gradient: direct, laplacian: null };
+    // ∂sin(sB)/∂xₖ = cos(sB)·Bₖ/ℓ_in, ∂cos(sB)/∂xₖ = −sin(sB)·Bₖ/ℓ_in; Δₓ gives −sin·β and −cos·β, β = Σₖ Bₖ²/ℓ_in².
+    const m = this.#numFrequencies;
+    const rows = tf.reshape(tf.div(tf.slice(frequencies, [0, 0], [d, m]), lengthScale), [d, 1, m]);
+    const sinWeight = tf.slice(weight, [inputs, 0], [m, fanOut]) as Tensor2D;
+    const cosWeight = tf.slice(weight, [inputs + m, 0], [m, fanOut]) as Tensor2D;
+    const sinGradient = tf.reshape(tf.mul(tf.expandDims(cosFeatures!, 0), rows), [d * n, m]) as Tensor2D;
+    const cosGradient = tf.reshape(tf.mul(tf.expandDims(tf.neg(sinFeatures!), 0), rows), [d * n, m]) as Tensor2D;
+    const gradient = tf.add(
+      direct,
+      tf.reshape(tf.add(tf.matMul(sinGradient, sinWeight), tf.matMul(cosGradient, cosWeight)), [d, n, fanOut]),
+    );
+    if (!wantLaplacian) return { gradient, laplacian: null };
+    const beta = tf.sum(tf.square(rows), 0);
+    const laplacian = tf.neg(
+      tf.add(tf.matMul(tf.mul(sinFeatures!, beta) as Tensor2D, sinWeight), tf.matMul(tf.mul(cosFeatures!, beta) as Tensor2D, cosWeight)),
+    );
+    return { gradient, laplacian };
+  }
+
+  /** Pushes (∂h/∂x, Δₓh) through z = hW + b: both are linear in h. */
+  #linearDerivatives(tf: TensorFlow, state: Derivatives, weight: Tensor2D, n: number, wantLaplacian: boolean): Derivatives {
+    const d = this.inputDim;
+    const [fanIn, fanOut] = weight.shape;
+    const full = state.gradient.shape[1] === n ? state.gradient : tf.broadcastTo(state.gradient, [d, n, fanIn]);
+    const gradient = tf.reshape(tf.matMul(tf.reshape(full, [d * n, fanIn as number]) as Tensor2D, weight), [d, n, fanOut as number]);
+    const laplacian = wantLaplacian && state.laplacian !== null ? tf.matMul(state.laplacian as Tensor2D, weight) : null;
+    return { gradient, laplacian };
+  }
+
+  /**
+   * Backpropagates g = ∂u/∂h from the output: δ_l = g ⊙ σ'(z_l) gives the weight block
+   * (h_{l−1} ⊗ δ_l) and the bias block δ_l; g ← δ_l W_lᵀ (+ g through a skip connection).
+   */
+  #backpropagate(
+    tf: TensorFlow,
+    layerInputs: readonly Tensor[],
+    slopes: readonly Tensor[],
+    weights: readonly Tensor2D[],
+    lastHidden: Tensor,
+    outputWeight: Tensor2D,
+    envelope: Tensor | null,
+    x: Tensor2D,
+    n: number,
+  ): { left?: Tensor2D; right?: Tensor2D; columns?: Tensor2D }[] {
+    const width = outputWeight.shape[0];
+    const row = tf.reshape(outputWeight, [1, width]) as Tensor2D;
+    let sensitivity: Tensor = envelope === null ? row : tf.mul(tf.expandDims(envelope, 1), row);
+    const hidden: { left?: Tensor2D; right?: Tensor2D; columns?: Tensor2D }[] = [];
+    for (let l = this.#layers.length - 1; l >= 0; l--) {
+      const delta = tf.mul(sensitivity, slopes[l]!) as Tensor2D;
+      hidden.unshift({ left: layerInputs[l] as Tensor2D, right: delta }, { columns: delta });
+      if (l > 0) {
+        const back = tf.matMul(delta, tf.transpose(weights[l]!));
+        sensitivity = this.#layers[l]!.residual ? tf.add(back, sensitivity) : back;
+      }
+    }
+    const outputColumns = (envelope === null ? lastHidden : tf.mul(tf.expandDims(envelope, 1), lastHidden)) as Tensor2D;
+    const biasColumn = envelope === null ? tf.ones([n, 1]) : tf.expandDims(envelope, 1);
+    const blocks = [...hidden, { columns: outputColumns }, { columns: biasColumn as Tensor2D }];
+    if (this.#quadraticBlock !== null) blocks.push({ columns: this.#quadratic!.features(tf, x) });
+    return blocks;
+  }
+
+  #checkInputs(parameters: Tensor1D | Float64Array | Float32Array, points: Tensor2D): void {
+    const inputs = this.inputDim + this.conditionDim;
+    if (points.rank !== 2 || points.shape[1] !== inputs) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `points must have shape [N, ${inputs}] (d = ${this.inputDim} diffused + c = ${this.conditionDim} conditioning columns), got ${quote(points.shape)}`,
+        { expected: inputs, shape: points.shape },
+      );
+    }
+    if (points.dtype !== "float32") {
+      throw new MinevoError(ErrorCode.InvalidArgument, `points must be a float32 tensor, got dtype ${quote(points.dtype)}`);
+    }
+    const isArray = parameters instanceof Float64Array || parameters instanceof Float32Array;
+    const length = isArray ? parameters.length : parameters.rank === 1 ? parameters.shape[0] : -1;
+    if (length !== this.numParameters) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `θ must be a vector of length p = ${this.numParameters}, got ${isArray ? `length ${parameters.length}` : `shape ${quote(parameters.shape)}`}`,
+        { expected: this.numParameters },
+      );
+    }
+    if (!isArray && parameters.dtype !== "float32") {
+      throw new MinevoError(ErrorCode.InvalidArgument, `θ must be a float32 tensor, got dtype ${quote(parameters.dtype)}`);
+    }
+  }
+}
+
+/** Through a = σ(z): ∂a = σ'·∂z, Δa = σ''·Σₖ(∂ₖz)² + σ'·Δz. */
+function nonlinearDerivatives(tf: TensorFlow, incoming: Derivatives, first: Tensor, second: Tensor | undefined): Derivatives {
+  const gradient = tf.mul(tf.expandDims(first, 0), incoming.gradient);
+  if (second === undefined) return { gradient, laplacian: null };
+  const curvature = tf.mul(second, tf.sum(tf.square(incoming.gradient), 0));
+  const laplacian = incoming.laplacian === null ? curvature : tf.add(curvature, tf.mul(first, incoming.laplacian));
+  return { gradient, laplacian };
+}
