@@ -1,0 +1,51 @@
+/**
+ * @minevo/diffusion: sampling targets known by formula, MCMC baselines and float64 sampling
+ * diagnostics. Importing this module registers the built-in targets in `registries.target`.
+ */
+import { registerBuiltinTargets } from "./targets/builtin-targets.js";
+
+registerBuiltinTargets();
+
+// Targets
+export { builtinTargets, registerBuiltinTargets } from "./targets/builtin-targets.js";
+export { formulaTarget, checkPoints, pointDimOf } from "./targets/formula-target.js";
+export type { FormulaTargetSpec } from "./targets/formula-target.js";
+export { gaussianTarget, gaussianTargetOptions, createGaussianTarget } from "./targets/gaussian.js";
+export {
+  gmmTarget,
+  gmmTargetOptions,
+  createGmmTarget,
+  gmm25Target,
+  gmm25TargetOptions,
+  createGmm25Target,
+  gmm2ReferenceTarget,
+  createGmm2ReferenceTarget,
+} from "./targets/gmm.js";
+export { bananaTarget, bananaTargetOptions, createBananaTarget } from "./targets/banana.js";
+export { funnelTarget, funnelTargetOptions, createFunnelTarget } from "./targets/funnel.js";
+export { manyWellTarget, manyWellTargetOptions, createManyWellTarget, doubleWellFacts, doubleWellLogMarginal } from "./targets/many-well.js";
+export type { ManyWellTarget, DoubleWellFacts } from "./targets/many-well.js";
+export { jointGaussianTarget, jointGaussianTargetOptions, createJointGaussianTarget } from "./targets/joint-gaussian.js";
+export { userTarget } from "./targets/user-target.js";
+export type { UserTargetSpec } from "./targets/user-target.js";
+
+// MCMC baselines
+export { runMala } from "./mcmc/mala.js";
+export type { MalaOptions } from "./mcmc/mala.js";
+export { runHmc } from "./mcmc/hmc.js";
+export type { HmcOptions } from "./mcmc/hmc.js";
+export { evaluateAtPoints } from "./mcmc/chains.js";
+export type { McmcOptions, McmcResult } from "./mcmc/chains.js";
+export { DualAveraging } from "./mcmc/dual-averaging.js";
+
+// Sampling diagnostics (float64)
+export { importanceWeights, logSumExp, checkLogWeights } from "./diagnostics/importance-weights.js";
+export type { ImportanceWeights } from "./diagnostics/importance-weights.js";
+export { systematicResample } from "./diagnostics/resampling.js";
+export { independenceMetropolisHastings } from "./diagnostics/independence-metropolis.js";
+export type { IndependenceChain } from "./diagnostics/independence-metropolis.js";
+export { chainEffectiveSampleSize, seriesEffectiveSampleSize } from "./diagnostics/effective-sample-size.js";
+export { monteCarloEstimate, splitPotentialScaleReduction, chainPotentialScaleReduction } from "./diagnostics/convergence.js";
+export type { MonteCarloEstimate } from "./diagnostics/convergence.js";
+export { energyDistance, maximumMeanDiscrepancy, medianPairwiseDistance } from "./diagnostics/two-sample.js";
+export type { MaximumMeanDiscrepancy } from "./diagnostics/two-sample.js";
