@@ -21,6 +21,8 @@ export const ErrorCode = {
   BackendUnavailable: "MINEVO_BACKEND_UNAVAILABLE",
   /** An adaptive integrator's step size fell below its floor. */
   StepSizeCollapse: "MINEVO_STEP_SIZE_COLLAPSE",
+  /** An integration stopped early: too many steps, or too many consecutive rejections. */
+  IntegrationFailed: "MINEVO_INTEGRATION_FAILED",
   /** A matrix that must be symmetric positive definite is not (numerically). */
   NotPositiveDefinite: "MINEVO_NOT_POSITIVE_DEFINITE",
   /** A matrix is singular to working precision. */

@@ -35,7 +35,7 @@ export type {
 } from "./registry.js";
 export { RandomStream } from "./random.js";
 export type { RandomStreamState, Seed } from "./random.js";
-export { denseMatrix, cholesky, solve, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
+export { denseMatrix, cholesky, solveLinear, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
 export type { DenseMatrix, CholeskyFactor, SymmetricEigen, SingularValues } from "./linalg.js";
 export { selectBackend, setTensorFlowBackend } from "./backend.js";
 export type { TensorFlow, BackendProbe, ActiveBackend, BackendProvider, SelectBackendOptions } from "./backend.js";

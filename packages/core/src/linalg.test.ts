@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, RandomStream, cholesky, denseMatrix, isMinevoError, multiply, solve, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
+import { ErrorCode, RandomStream, cholesky, denseMatrix, isMinevoError, multiply, solveLinear, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
 
 function randomMatrix(rows: number, cols: number, seed: number): DenseMatrix {
   return denseMatrix(rows, cols, RandomStream.fromSeed(seed).normals(rows * cols));
@@ -54,9 +54,9 @@ describe("float64 linear algebra", () => {
     const a = randomMatrix(30, 30, 3);
     const x = RandomStream.fromSeed(4).normals(30);
     const b = multiply(a, denseMatrix(30, 1, x)).data;
-    expect(maxAbsDiff(solve(a, b), x)).toBeLessThan(1e-10);
-    expect(isMinevoError(thrown(() => solve(denseMatrix(2, 2, [1, 2, 2, 4]), new Float64Array(2))), ErrorCode.SingularMatrix)).toBe(true);
-    expect(isMinevoError(thrown(() => solve(a, new Float64Array(3))), ErrorCode.DimensionMismatch)).toBe(true);
+    expect(maxAbsDiff(solveLinear(a, b), x)).toBeLessThan(1e-10);
+    expect(isMinevoError(thrown(() => solveLinear(denseMatrix(2, 2, [1, 2, 2, 4]), new Float64Array(2))), ErrorCode.SingularMatrix)).toBe(true);
+    expect(isMinevoError(thrown(() => solveLinear(a, new Float64Array(3))), ErrorCode.DimensionMismatch)).toBe(true);
   });
 
   it("symmetric eigen-decomposition reconstructs the matrix with ascending values", () => {

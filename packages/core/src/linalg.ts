@@ -157,9 +157,9 @@ function choleskySolveColumns(l: Float64Array, n: number, b: DenseMatrix): Dense
 }
 
 /** Solves the general square system A x = b by LU with partial pivoting. */
-export function solve(a: DenseMatrix, b: Float64Array): Float64Array;
-export function solve(a: DenseMatrix, b: DenseMatrix): DenseMatrix;
-export function solve(a: DenseMatrix, b: Float64Array | DenseMatrix): Float64Array | DenseMatrix {
+export function solveLinear(a: DenseMatrix, b: Float64Array): Float64Array;
+export function solveLinear(a: DenseMatrix, b: DenseMatrix): DenseMatrix;
+export function solveLinear(a: DenseMatrix, b: Float64Array | DenseMatrix): Float64Array | DenseMatrix {
   requireSquare(a, "solve");
   requireFinite(a, "solve");
   const rhs = asRhs(b, a.rows, "solve");
