@@ -2,7 +2,7 @@
  * Known test problems in float64: Jacobians of chosen rank (rounded to float32, the values the
  * backend sees) and exact ridge and minimal-norm solutions to compare strategies against.
  */
-import { solve, type DenseMatrix, type RandomStream } from "@minevo/core";
+import { solveLinear, type DenseMatrix, type RandomStream } from "@minevo/core";
 
 /** A row-major N×p matrix with float32-representable entries. */
 export function roundToFloat32(m: DenseMatrix): DenseMatrix {
@@ -60,7 +60,7 @@ export function lowRankJacobian(numPoints: number, numParameters: number, rank: 
 export function exactRidge(j: DenseMatrix, f: Float64Array, lambda: number): Float64Array {
   const k = matmul(j, transposed(j));
   for (let i = 0; i < k.rows; i++) k.data[i * k.rows + i] = (k.data[i * k.rows + i] as number) + lambda;
-  return apply(transposed(j), solve(k, f));
+  return apply(transposed(j), solveLinear(k, f));
 }
 
 /** ‖J‖²_F = tr JJᵀ. */
@@ -77,7 +77,7 @@ export function frobeniusSquared(j: DenseMatrix): number {
 export function minimalNormSolution(rowFactor: DenseMatrix, x: Float64Array): Float64Array {
   const bx = apply(rowFactor, x);
   const bbt = matmul(rowFactor, transposed(rowFactor));
-  return apply(transposed(rowFactor), solve(bbt, bx));
+  return apply(transposed(rowFactor), solveLinear(bbt, bx));
 }
 
 export function norm(x: ArrayLike<number>): number {
