@@ -37,6 +37,8 @@ export { RandomStream } from "./random.js";
 export type { RandomStreamState, Seed } from "./random.js";
 export { denseMatrix, cholesky, solveLinear, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
 export type { DenseMatrix, CholeskyFactor, SymmetricEigen, SingularValues } from "./linalg.js";
+export { gramOfRows, gramOfColumns, timesVector, transposeTimesVector } from "./products.js";
+export type { RowMajor } from "./products.js";
 export { selectBackend, setTensorFlowBackend } from "./backend.js";
 export type { TensorFlow, BackendProbe, ActiveBackend, BackendProvider, SelectBackendOptions } from "./backend.js";
 export { expectNoTensorLeak, toFloat64 } from "./memory.js";

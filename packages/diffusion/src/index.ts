@@ -1,10 +1,16 @@
 /**
- * @minevo/diffusion: sampling targets known by formula, MCMC baselines and float64 sampling
- * diagnostics. Importing this module registers the built-in targets in `registries.target`.
+ * @minevo/diffusion: Fokker–Planck equations, sampling targets known by formula, MCMC baselines
+ * and float64 sampling diagnostics. Importing this module registers the built-in targets in
+ * `registries.target` and the Fokker–Planck equations in `registries.equation`.
  */
+import { registries } from "@minevo/core";
+import { fokkerPlanck } from "./fokker-planck/general-drift.js";
+import { ornsteinUhlenbeck } from "./fokker-planck/ornstein-uhlenbeck.js";
 import { registerBuiltinTargets } from "./targets/builtin-targets.js";
 
 registerBuiltinTargets();
+registries.equation.register(ornsteinUhlenbeck);
+registries.equation.register(fokkerPlanck);
 
 // Targets
 export { builtinTargets, registerBuiltinTargets } from "./targets/builtin-targets.js";
@@ -49,3 +55,11 @@ export { monteCarloEstimate, splitPotentialScaleReduction, chainPotentialScaleRe
 export type { MonteCarloEstimate } from "./diagnostics/convergence.js";
 export { energyDistance, maximumMeanDiscrepancy, medianPairwiseDistance } from "./diagnostics/two-sample.js";
 export type { MaximumMeanDiscrepancy } from "./diagnostics/two-sample.js";
+
+// Fokker–Planck equations and the exact OU solution from a Gaussian mixture
+export { ornsteinUhlenbeck, ornsteinUhlenbeckOptions, createOrnsteinUhlenbeckEquation } from "./fokker-planck/ornstein-uhlenbeck.js";
+export type { OrnsteinUhlenbeckOptions } from "./fokker-planck/ornstein-uhlenbeck.js";
+export { fokkerPlanck, fokkerPlanckOptions, createFokkerPlanckEquation } from "./fokker-planck/general-drift.js";
+export type { DriftFunction, FokkerPlanckOptions } from "./fokker-planck/general-drift.js";
+export { exactOuMixture, referenceMixture } from "./fokker-planck/exact-ou-mixture.js";
+export type { ExactOuMixture, MixtureSpec } from "./fokker-planck/exact-ou-mixture.js";

@@ -11,6 +11,7 @@ describe("the umbrella package", () => {
     expect(registries.target.names()).toEqual(
       expect.arrayContaining(["gaussian", "gmm", "gmm25", "gmm2-reference", "banana", "funnel", "many-well", "joint-gaussian"]),
     );
+    expect(registries.equation.names()).toEqual(expect.arrayContaining(["heat", "advection", "ornstein-uhlenbeck", "fokker-planck"]));
     expect(registries.backend.names()).toEqual(expect.arrayContaining(["cpu", "wasm"]));
   });
 

@@ -12,9 +12,8 @@
  * J_S = J E_S is one backend product with the p×k selection matrix. "relative-trace" scales λ by
  * the trace of the kernel it sees, tr(J_S J_Sᵀ) = tr(J_SᵀJ_S): λ = ε·tr(J_SᵀJ_S)/N.
  */
-import { ErrorCode, MinevoError, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy } from "@minevo/core";
+import { ErrorCode, MinevoError, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy, gramOfColumns, transposeTimesVector } from "@minevo/core";
 import { checkPrepareContext, checkSolveInput, checkThetaDot, download, requirePrepared, stateOf, type Prepared } from "./preparation.js";
-import { gramOfColumns, transposeTimesVector } from "./products.js";
 import { solveRegularised, trace, type RegularisationPolicy } from "./regularisation.js";
 
 export interface ColumnOptions {

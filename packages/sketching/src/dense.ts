@@ -6,10 +6,9 @@
  * cost that dominates at large N); `gramPrecision: "float32"` forms it with one backend matMul
  * instead, which the STABILITY study found makes runs stiff unless ε ≥ 1e-5.
  */
-import type { SketchPrepareContext, SketchSolution, SketchSolveInput, SketchState, SketchStrategy } from "@minevo/core";
+import { gramOfRows, transposeTimesVector, type RowMajor, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy } from "@minevo/core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { checkPrepareContext, checkSolveInput, checkThetaDot, download, requirePrepared, stateOf, type Prepared } from "./preparation.js";
-import { gramOfRows, transposeTimesVector, type RowMajor } from "./products.js";
 import { solveRegularised, trace, type RegularisationPolicy } from "./regularisation.js";
 
 export interface DenseOptions {

@@ -11,11 +11,10 @@
  * λ under "relative-trace" is ε·tr K/N with tr K estimated by (N/n)·tr(ZᵀZ) (unbiased, since
  * E[ΩΩᵀ] = (n/N)I), i.e. λ = ε·tr(ZᵀZ)/n: the reference's λ = ε·tr(JJᵀ)/N in expectation.
  */
-import type { SketchPrepareContext, SketchSolution, SketchSolveInput, SketchState, SketchStrategy } from "@minevo/core";
+import { gramOfColumns, timesVector, transposeTimesVector, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy } from "@minevo/core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { drawOmega, type Omega, type OmegaKind } from "./omega.js";
 import { checkPrepareContext, checkSolveInput, checkThetaDot, download, requirePrepared, stateOf, type Prepared } from "./preparation.js";
-import { gramOfColumns, timesVector, transposeTimesVector } from "./products.js";
 import { solveRegularised, trace, type RegularisationPolicy } from "./regularisation.js";
 
 export interface FixedSketchOptions {

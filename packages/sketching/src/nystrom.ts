@@ -17,11 +17,10 @@
  * and B = TᵀYᵀYT is the Nyström kernel's Gram matrix: its eigenvalues are those of K̂, so r_λ and
  * tr K̂ = tr B (= tr K when rank K ≤ n) come from it. "relative-trace" uses λ = ε·tr B/N.
  */
-import { symmetricEigen, type DenseMatrix, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy } from "@minevo/core";
+import { symmetricEigen, type DenseMatrix, type SketchPrepareContext, type SketchSolution, type SketchSolveInput, type SketchState, type SketchStrategy, gramOfColumns, timesVector, transposeTimesVector } from "@minevo/core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { drawOmega, type OmegaKind } from "./omega.js";
 import { checkPrepareContext, checkSolveInput, checkThetaDot, download, requirePrepared, stateOf, type Prepared } from "./preparation.js";
-import { gramOfColumns, timesVector, transposeTimesVector } from "./products.js";
 import { solveRegularised, trace, type RegularisationPolicy } from "./regularisation.js";
 
 export interface NystromOptions {

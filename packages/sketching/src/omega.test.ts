@@ -1,7 +1,6 @@
-import { ErrorCode, RandomStream, isMinevoError } from "@minevo/core";
+import { ErrorCode, RandomStream, isMinevoError, gramOfColumns } from "@minevo/core";
 import { describe, expect, it } from "vitest";
 import { dctOmega, gaussianOmega } from "./omega.js";
-import { gramOfColumns } from "./products.js";
 
 describe("fixed sketch Ω", () => {
   it("gaussian: entries N(0, 1/N), float32-representable, so ΩᵀΩ ≈ I", () => {

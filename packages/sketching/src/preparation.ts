@@ -13,9 +13,9 @@ import {
   type SketchSolveInput,
   type SketchState,
   type TensorFlow,
+  type RowMajor,
 } from "@minevo/core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
-import type { RowMajor } from "./products.js";
 
 export interface Prepared {
   readonly numPoints: number;

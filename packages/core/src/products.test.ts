@@ -1,7 +1,8 @@
-import { RandomStream } from "@minevo/core";
 import { describe, expect, it } from "vitest";
-import { gramOfColumns, gramOfRows, timesVector, transposeTimesVector } from "./products.js";
-import { apply, matmul, randomMatrix, transposed } from "./test-support/problems.js";
+import { RandomStream, denseMatrix, gramOfColumns, gramOfRows, multiply as matmul, timesVector, transpose as transposed, transposeTimesVector } from "./index.js";
+
+const randomMatrix = (rows: number, cols: number, random: RandomStream) => denseMatrix(rows, cols, random.normals(rows * cols));
+const apply = (a: ReturnType<typeof denseMatrix>, x: Float64Array) => matmul(a, denseMatrix(x.length, 1, x)).data;
 
 describe("float64 products of tensor data", () => {
   it.each([

@@ -4,7 +4,7 @@
  * rounding — the precision the STABILITY study found necessary. Loops run in a fixed order, so
  * the same input gives bitwise the same output.
  */
-import type { DenseMatrix } from "@minevo/core";
+import type { DenseMatrix } from "./linalg.js";
 
 /** A row-major matrix of tensor data (float32) or of float64 values. */
 export interface RowMajor {

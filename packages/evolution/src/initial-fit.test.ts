@@ -1,0 +1,136 @@
+/**
+ * The Levenberg–Marquardt initial-condition fit: exactness on a linear model (both the primal
+ * and the dual Woodbury solve, against the float64 ridge solution), the weight decay's effect
+ * on the derivatives and the guard that flags a rough fit, gradient fitting, and input checks.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode, RandomStream, isMinevoError, registries, solveLinear, denseMatrix } from "@minevo/core";
+import "@minevo/networks";
+import { fitInitialCondition, type InitialConditionTarget } from "./index.js";
+import { quadraticNetwork } from "./test-support/quadratic-network.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/** The ridge solution (ΦᵀΦ + νN I)⁻¹Φᵀg of the quadratic ansatz's linear least squares, float64. */
+function ridgeSolution(points: Float64Array, numPoints: number, target: (x: Float64Array) => number, nu: number): Float64Array {
+  const network = quadraticNetwork(2);
+  const p = network.numParameters;
+  const phi = new Float64Array(numPoints * p);
+  for (let k = 0; k < p; k++) {
+    const e = new Float64Array(p);
+    e[k] = 1;
+    const column = network.referenceValues!(e, points, numPoints);
+    for (let i = 0; i < numPoints; i++) phi[i * p + k] = column[i] as number;
+  }
+  const normal = new Float64Array(p * p);
+  const rhs = new Float64Array(p);
+  for (let i = 0; i < numPoints; i++) {
+    const g = target(points.subarray(2 * i, 2 * i + 2));
+    for (let a = 0; a < p; a++) {
+      rhs[a] = (rhs[a] as number) + (phi[i * p + a] as number) * g;
+      for (let b = 0; b < p; b++) normal[a * p + b] = (normal[a * p + b] as number) + (phi[i * p + a] as number) * (phi[i * p + b] as number);
+    }
+  }
+  for (let a = 0; a < p; a++) normal[a * p + a] = (normal[a * p + a] as number) + nu * numPoints;
+  return solveLinear(denseMatrix(p, p, normal), rhs);
+}
+
+describe("fitInitialCondition", () => {
+  const target = (x: Float64Array) => 0.3 + (x[0] as number) - 0.5 * (x[1] as number) - 0.4 * (x[0] as number) ** 2 + 0.2 * (x[0] as number) * (x[1] as number) - 0.7 * (x[1] as number) ** 2 + Math.sin(x[0] as number);
+
+  for (const [numPoints, path, gramPrecision] of [
+    [40, "primal p×p", "float64"],
+    [4, "dual N×N (Woodbury)", "float64"],
+    [40, "primal p×p, float32 Gram on the backend", "float32"],
+    [4, "dual N×N, float32 Gram on the backend", "float32"],
+  ] as const) {
+    it(`converges to the float64 ridge solution of a linear model (${path})`, async () => {
+      const points = RandomStream.fromSeed(7).normals(2 * numPoints);
+      const nu = 1e-2;
+      const report = await fitInitialCondition({
+        tf,
+        network: quadraticNetwork(2),
+        parameters: new Float64Array(6),
+        points,
+        target: { value: target },
+        weightDecay: nu,
+        maxIterations: 50,
+        gramPrecision,
+      });
+      const exact = ridgeSolution(points, numPoints, target, nu);
+      for (let k = 0; k < 6; k++) expect(Math.abs((report.parameters[k] as number) - (exact[k] as number))).toBeLessThan(2e-5);
+      expect(report.stopReason).not.toBe("max_iterations");
+      expect(report.warnings.some((w) => w.includes("iterations"))).toBe(false);
+    });
+  }
+
+  it("flags a fit without weight decay whose Laplacian is far off, and passes it with weight decay", async () => {
+    // Values with a rough component (amplitude 0.1, frequency far above the point spacing) on top
+    // of sin x, whose Laplacian the formula gives: unregularised, the fit chases the rough part
+    // through every point and its curvature is far from the formula's; weight decay ignores it.
+    const network = registries.network.create("mlp", { inputDim: 1, hiddenWidths: [24, 24] });
+    const points = Float64Array.from({ length: 40 }, (_, i) => -3 + (6 * (i + 0.5)) / 40);
+    const target: InitialConditionTarget = {
+      value: (x) => Math.sin(x[0] as number) + 0.1 * Math.sin(1000 * (x[0] as number)),
+      laplacian: (x) => -Math.sin(x[0] as number),
+    };
+    const start = network.initialParameters(RandomStream.fromSeed(4));
+    const rough = await fitInitialCondition({ tf, network, parameters: start, points, target, weightDecay: 0, maxIterations: 60 });
+    const smooth = await fitInitialCondition({ tf, network, parameters: start, points, target, weightDecay: 1e-3, maxIterations: 60 });
+    expect(rough.valueRms).toBeLessThan(1e-2);
+    expect(rough.laplacianGuard.ok).toBe(false);
+    expect(rough.laplacianGuard.ratio).toBeGreaterThan(2);
+    expect(rough.laplacianGuard.ratio).toBeCloseTo(rough.laplacianGuard.modelMaxAbs / rough.laplacianGuard.targetMaxAbs!, 12);
+    expect(rough.warnings.join(" ")).toMatch(/derivative guard: max\|Δu_θ\| = .* against max\|Δg\|/);
+    expect(smooth.laplacianGuard.ok).toBe(true);
+    expect(smooth.warnings.join(" ")).not.toMatch(/derivative guard/);
+    expect(smooth.laplacianRms!).toBeLessThan(rough.laplacianRms! / 5);
+    expect(smooth.parameterNorm).toBeLessThan(rough.parameterNorm);
+  });
+
+  it("fits gradients too when asked, lowering the gradient error", async () => {
+    const network = registries.network.create("mlp", { inputDim: 1, hiddenWidths: [12, 12] });
+    const points = Float64Array.from({ length: 30 }, (_, i) => -3 + (6 * i) / 29);
+    const target: InitialConditionTarget = {
+      value: (x) => Math.sin(2 * (x[0] as number)),
+      gradient: (x) => [2 * Math.cos(2 * (x[0] as number))],
+    };
+    const start = network.initialParameters(RandomStream.fromSeed(5));
+    const common = { tf, network, parameters: start, points, target, weightDecay: 1e-6, maxIterations: 40 };
+    const valuesOnly = await fitInitialCondition(common);
+    const withGradients = await fitInitialCondition({ ...common, fitGradients: true });
+    expect(withGradients.gradientRelativeRms!).toBeLessThan(valuesOnly.gradientRelativeRms!);
+    expect(withGradients.gradientRelativeRms!).toBeLessThan(1e-2);
+    expect(withGradients.valueRms).toBeLessThan(1e-2);
+  });
+
+  it("checks its inputs", async () => {
+    const network = quadraticNetwork(2);
+    const base = { tf, network, parameters: new Float64Array(6), points: new Float64Array([0, 1, 2, 3]), target: { value: () => 1 } };
+    await expect(fitInitialCondition({ ...base, parameters: new Float64Array(5) })).rejects.toThrow(/p = 6/);
+    await expect(fitInitialCondition({ ...base, points: new Float64Array(3) })).rejects.toThrow(/multiple of d \+ c = 2/);
+    await expect(fitInitialCondition({ ...base, weightDecay: -1 })).rejects.toThrow(/weightDecay = -1/);
+    await expect(fitInitialCondition({ ...base, fitGradients: true })).rejects.toThrow(/needs target.gradient/);
+    const nonFinite = fitInitialCondition({ ...base, target: { value: (x) => (x[0] === 2 ? Number.NaN : 1) } });
+    await expect(nonFinite).rejects.toSatisfy((e: unknown) => isMinevoError(e, ErrorCode.NonFinite) && /point 1/.test((e as Error).message));
+  });
+
+  it("leaves no tensors behind", async () => {
+    const network = registries.network.create("mlp", { inputDim: 1, hiddenWidths: [4] });
+    const before = tf.memory().numTensors;
+    await fitInitialCondition({
+      tf,
+      network,
+      parameters: network.initialParameters(RandomStream.fromSeed(1)),
+      points: Float64Array.from({ length: 10 }, (_, i) => i / 3),
+      target: { value: (x) => Math.cos(x[0] as number), gradient: (x) => [-Math.sin(x[0] as number)], laplacian: (x) => -Math.cos(x[0] as number) },
+      fitGradients: true,
+      maxIterations: 5,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
