@@ -14,4 +14,17 @@ fi
 
 pnpm install --frozen-lockfile
 bash scripts/setup-vulkan.sh
-pnpm test
+
+# Run everything, keep the log, and close with one summary line over every package's vitest run.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+pnpm test 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+plain=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log")
+passed=$(printf '%s\n' "$plain" | grep -E '^\S+:test: +Tests +' | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+failed=$(printf '%s\n' "$plain" | grep -E '^\S+:test: +Tests +' | grep -oE '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+echo
+echo "tests: $passed passed, $failed failed"
+exit "$status"

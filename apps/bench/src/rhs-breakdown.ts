@@ -153,7 +153,7 @@ for (const d of dims) {
 
   const strategies: { label: string; name: "dense" | "gaussian"; options: Record<string, unknown>; n: number }[] = [
     { label: "dense (N×N, float64 Cholesky)", name: "dense", options: {}, n: numPoints },
-    ...[50, 100, 200].map((n) => ({ label: `gaussian n = ${n}`, name: "gaussian" as const, options: { sketchSize: n }, n })),
+    ...[50, 100, 200, 400, 800].map((n) => ({ label: `gaussian n = ${n}`, name: "gaussian" as const, options: { sketchSize: n }, n })),
   ];
   for (const choice of strategies) {
     const strategy = registries.sketch.configure(choice.name, choice.options).create() as SketchStrategy;
