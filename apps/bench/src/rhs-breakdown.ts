@@ -151,9 +151,10 @@ for (const d of dims) {
     return Math.sqrt(num / den);
   }
 
-  const strategies: { label: string; name: "dense" | "gaussian"; options: Record<string, unknown>; n: number }[] = [
+  const strategies: { label: string; name: "dense" | "gaussian" | "nystrom"; options: Record<string, unknown>; n: number }[] = [
     { label: "dense (N×N, float64 Cholesky)", name: "dense", options: {}, n: numPoints },
     ...[50, 100, 200, 400, 800].map((n) => ({ label: `gaussian n = ${n}`, name: "gaussian" as const, options: { sketchSize: n }, n })),
+    ...[100, 200, 400].map((n) => ({ label: `nystrom n = ${n}`, name: "nystrom" as const, options: { sketchSize: n }, n })),
   ];
   for (const choice of strategies) {
     const strategy = registries.sketch.configure(choice.name, choice.options).create() as SketchStrategy;
@@ -180,7 +181,10 @@ for (const d of dims) {
     const flops =
       choice.name === "dense"
         ? undefined
-        : networkFlops(numPoints, d, width, p) + 2 * numPoints * p * choice.n + p * choice.n * choice.n + 2 * p * choice.n;
+        : networkFlops(numPoints, d, width, p) +
+          2 * numPoints * p * choice.n * (choice.name === "nystrom" ? 2 : 1) +
+          (p + (choice.name === "nystrom" ? numPoints : 0)) * choice.n * choice.n +
+          2 * p * choice.n;
     const row: Row = {
       dim: d,
       p,
