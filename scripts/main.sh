@@ -14,4 +14,4 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$w
   npm install --global --no-fund --no-audit "pnpm@$want_pnpm" >/dev/null
 fi
 pnpm install --frozen-lockfile --reporter=silent
-pnpm --filter @minevo/demo start -- --backend wasm "$@"
+pnpm --filter @minevo/demo start --backend wasm "$@"

