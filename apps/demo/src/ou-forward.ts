@@ -4,14 +4,15 @@
  * float64 reference study, with the stable recipe (shared/reference/STABILITY.md):
  *
  *   1. a tanh MLP (2 hidden layers of 32) with a learnable quadratic term,
- *   2. fitted to the log-ratio g₀ = log π + |x|²/2 by Levenberg–Marquardt with weight decay,
+ *   2. fitted to log π (or, with --form log-ratio, to g₀ = log π + |x|²/2) by Levenberg–Marquardt
+ *      with weight decay,
  *   3. evolved with N collocation points on the probability flow, a fixed Gaussian sketch
- *      (n = 100, λ = 1e-6·tr K/N) and Dormand–Prince 5(4) at rtol = atol = 1e-4, to T = 4,
+ *      (n = 100, λ = 1e-6·tr K/N) and Dormand–Prince 5(4) at rtol = atol = 1e-4, to T = 5,
  *
  * and the relative score error E|∇log ρ_θ − ∇log ρ_t|²/E|∇log ρ_t|² measured on fresh exact
- * samples of ρ_t at t = 0.5, 1, 2, 4 (the reference reaches 1e-6…1e-5 in float64).
+ * samples of ρ_t at t = 0.5, 1, 2, 5 (the float64 reference reaches 2–4e-6; issue 5 asks ≤ 1e-4).
  *
- * Run: pnpm --filter @minevo/demo start [-- --seed 0 --points 1000 --sketch 100 --horizon 4 --backend auto]
+ * Run: pnpm --filter @minevo/demo start [--seed 0 --points 1000 --sketch 100 --horizon 5 --form log-density --backend auto]
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
@@ -27,9 +28,10 @@ const options = {
   seed: { type: "string", default: "0" },
   points: { type: "string", default: "1000" },
   sketch: { type: "string", default: "100" },
-  horizon: { type: "string", default: "4" },
+  horizon: { type: "string", default: "5" },
   backend: { type: "string", default: "auto" },
   "fit-iterations": { type: "string", default: "100" },
+  form: { type: "string", default: "log-density" },
 } as const;
 
 function positiveInteger(name: string, text: string | undefined): number {
@@ -55,6 +57,12 @@ async function main(): Promise<void> {
   const horizon = Number(args.horizon);
   if (!(horizon > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--horizon must be a positive number, got ${JSON.stringify(args.horizon)}`);
 
+  const form = args.form;
+  if (form !== "log-density" && form !== "log-ratio") {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--form must be "log-density" or "log-ratio", got ${JSON.stringify(form)}`);
+  }
+  // The log-ratio form represents g = log ρ + |x|²/2, so its score is ∇g − x.
+  const shift = form === "log-ratio" ? 1 : 0;
   const backend = await selectBackend(args.backend ?? "auto", { log: (line) => console.log(line) });
   if (backend.tf !== tf) throw new Error("the backend package loaded a second copy of TensorFlow.js");
   const random = RandomStream.fromSeed(seed);
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
     integrator: "dopri5",
     integratorOptions: { rtol: 1e-4, atol: 1e-4 },
     equation: "ornstein-uhlenbeck",
-    equationOptions: { form: "log-ratio" },
+    equationOptions: { form },
     seed,
   });
   console.log(`network: mlp [32, 32] + quadratic, p = ${solver.network.numParameters}; N = ${numPoints}; gaussian sketch n = ${sketchSize}`);
@@ -88,12 +96,12 @@ async function main(): Promise<void> {
   fitPoints.set(broad);
   fitPoints.set(points, broad.length);
 
-  // g₀ = log π + |x|²/2 from the formula alone (no samples of π).
+  // u₀ = log π (+ |x|²/2 in the log-ratio form) from the formula alone (no samples of π).
   const at0 = (x: Float64Array) => exact.evaluate(0, x);
   const target = {
-    value: (x: Float64Array) => (at0(x).logDensity[0] as number) + 0.5 * ((x[0] as number) ** 2 + (x[1] as number) ** 2),
-    gradient: (x: Float64Array) => Array.from(at0(x).score, (s, i) => s + (x[i] as number)),
-    laplacian: (x: Float64Array) => (at0(x).laplacian[0] as number) + d,
+    value: (x: Float64Array) => (at0(x).logDensity[0] as number) + 0.5 * shift * ((x[0] as number) ** 2 + (x[1] as number) ** 2),
+    gradient: (x: Float64Array) => Array.from(at0(x).score, (s, i) => s + shift * (x[i] as number)),
+    laplacian: (x: Float64Array) => (at0(x).laplacian[0] as number) + shift * d,
   };
   const fitStart = performance.now();
   const fit = await solver.fitInitialCondition({
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
   );
   for (const warning of fit.warnings) console.log(`  warning: ${warning}`);
 
-  const checkTimes = [0.5, 1, 2, 4].filter((t) => t <= horizon);
+  const checkTimes = [0.5, 1, 2, 5].filter((t) => t <= horizon);
   if (!checkTimes.includes(horizon)) checkTimes.push(horizon);
   const evolveStart = performance.now();
   let lastPrinted = -1;
@@ -140,8 +148,8 @@ async function main(): Promise<void> {
       `${result.stats.acceptedSteps} steps, ${result.stats.rejectedSteps} rejected, ${result.stats.rhsEvaluations} right-hand sides, ${evolveSeconds.toFixed(1)} s`,
   );
 
-  // Relative score error on 2000 fresh exact samples of ρ_t; the model's score is ∇g − x.
-  console.log("\n   t    relative score error   (reference float64 study: 1e-6 … 1e-5)");
+  // Relative score error on 2000 fresh exact samples of ρ_t.
+  console.log("\n   t    relative score error   (float64 reference study: 2–4e-6; target ≤ 1e-4)");
   for (const snapshot of result.saved) {
     const samples = exact.sample(snapshot.t, random.derive(`check-${snapshot.t}`), 2000);
     const truth = exact.evaluate(snapshot.t, samples);
@@ -153,7 +161,7 @@ async function main(): Promise<void> {
     let num = 0;
     let den = 0;
     for (let i = 0; i < 2000 * d; i++) {
-      const model = (gradient[i] as number) - (samples[i] as number);
+      const model = (gradient[i] as number) - shift * (samples[i] as number);
       num += (model - (truth.score[i] as number)) ** 2;
       den += (truth.score[i] as number) ** 2;
     }
