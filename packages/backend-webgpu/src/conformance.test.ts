@@ -1,6 +1,6 @@
 // The backend conformance suite of @minevo/core on WebGPU. In Node on a machine without a GPU
 // this runs on Mesa's lavapipe (software Vulkan), which `bash scripts/setup-vulkan.sh` installs
-// and `pnpm test` (scripts/run-tests.mjs) selects. Without any adapter these tests fail, saying
+// and `pnpm test` (../../scripts/run-with-vulkan.mjs) selects. Without any adapter these tests fail, saying
 // so: they are meant to run in CI, not to be skipped. Lavapipe compiles each new shader slowly,
 // hence the long timeouts.
 import "@tensorflow/tfjs-core/dist/register_all_gradients";

@@ -1,4 +1,5 @@
-// Starts `vitest run` with a Vulkan driver Dawn can use. The variables must be in the
+// Starts `vitest run` in the current package with a Vulkan driver Dawn can use (the test script
+// of every package that tests WebGPU in Node: `node ../../scripts/run-with-vulkan.mjs`). The variables must be in the
 // environment when the process starts (the Vulkan loader reads them, and LD_LIBRARY_PATH is
 // consulted by dlopen), so they are set here and vitest runs as a child process.
 //
@@ -14,8 +15,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const repo = resolve(packageDir, "../..");
+const packageDir = process.cwd();
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(repo, ".cache", "vulkan");
 const icd = join(cache, "lvp_icd.json");
 const libraries = join(cache, "root", "usr", "lib", "x86_64-linux-gnu");
