@@ -23,8 +23,9 @@ pnpm test 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 plain=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log")
-passed=$(printf '%s\n' "$plain" | grep -E '^\S+:test: +Tests +' | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
-failed=$(printf '%s\n' "$plain" | grep -E '^\S+:test: +Tests +' | grep -oE '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+count() { printf '%s\n' "$plain" | grep -E '^\S+:test: +Tests +' | grep -oE "[0-9]+ $1" | awk '{s += $1} END {print s + 0}' || true; }
+passed=$(count passed)
+failed=$(count failed)
 echo
 echo "tests: $passed passed, $failed failed"
 exit "$status"
