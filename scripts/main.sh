@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job (README.md): installs the pinned pnpm and the workspace, then runs minimal neural
-# evolution of the Ornstein–Uhlenbeck Fokker–Planck equation from a 2-D Gaussian mixture on the
-# CPU (TensorFlow.js wasm) and checks it against the exact solution. Until the sampler and the
-# `minevo` command land, this forward evolution is the main job. Arguments pass through, e.g.
-#   bash scripts/main.sh --seed 3 --points 2000
+# The main job (README.md): installs the pinned pnpm and the workspace, then samples from a 2-D
+# target known only by its formula (default: the two-mode mixture of the reference study) with
+# the MNE Ornstein–Uhlenbeck sampler on the CPU (TensorFlow.js wasm): fit, forward evolution,
+# reverse probability flow with exact model densities, importance weights, ESS and log Ẑ.
+# Until the `minevo` command lands, this is the main job. Arguments pass through, e.g.
+#   bash scripts/main.sh --samples 20000 --seed 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
@@ -14,4 +15,4 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$w
   npm install --global --no-fund --no-audit "pnpm@$want_pnpm" >/dev/null
 fi
 pnpm install --frozen-lockfile --reporter=silent
-pnpm --filter @minevo/demo start --backend wasm "$@"
+pnpm --filter @minevo/demo sample --backend wasm "$@"

@@ -63,3 +63,15 @@ export { fokkerPlanck, fokkerPlanckOptions, createFokkerPlanckEquation } from ".
 export type { DriftFunction, FokkerPlanckOptions } from "./fokker-planck/general-drift.js";
 export { exactOuMixture, referenceMixture } from "./fokker-planck/exact-ou-mixture.js";
 export type { ExactOuMixture, MixtureSpec } from "./fokker-planck/exact-ou-mixture.js";
+
+// The MNE sampler: reverse probability flow with exact log-densities, and the whole OU pipeline
+export {
+  integrateReverseFlow,
+  sampleByReverseFlow,
+  networkDerivatives,
+  thetaFromDenseOutput,
+  standardNormalLogDensity,
+} from "./sampler/reverse-flow.js";
+export type { ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
+export { runOuSampler } from "./sampler/ou-sampler.js";
+export type { OuSamplerOptions, OuSamplerProgress, OuSamplerResult } from "./sampler/ou-sampler.js";

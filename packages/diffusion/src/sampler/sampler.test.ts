@@ -1,0 +1,228 @@
+/**
+ * The reverse-flow sampler against exact answers.
+ *
+ * A Gaussian N(m, diag σ²) under OU stays Gaussian, ρ_t = N(e^{−t}m, diag(e^{−2t}σ² + 1 − e^{−2t})),
+ * and its probability flow maps each coordinate affinely, x_t = μ_t + (s_t/σ)(x₀ − m). Pushing
+ * z ~ N(0, I) back from T therefore gives q₀ = N(m − (σ/s_T)μ_T, diag(σ/s_T)²) exactly: the samples
+ * and their log q₀ are known in closed form, and a wrong sign of the divergence integral would be
+ * off by 2 Σ log(σᵢ/s_T,ᵢ).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Tensor2D } from "@tensorflow/tfjs-core";
+import { RandomStream, expectNoTensorLeak, registries, type Network, type SamplingTarget } from "@minevo/core";
+import "@minevo/networks";
+import "@minevo/sketching";
+import "@minevo/integrators";
+import { tf } from "../test-support/tensorflow.js";
+import "../index.js";
+import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
+import { runOuSampler } from "./ou-sampler.js";
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+});
+
+/** The exact OU evolution of N(m, diag σ²): mean, variances, and the closed-form push-forward of N(0, I) from T. */
+function gaussianFlow(mean: readonly number[], sigma: readonly number[]) {
+  const d = mean.length;
+  const variance = (t: number, i: number) => Math.exp(-2 * t) * (sigma[i] as number) ** 2 + 1 - Math.exp(-2 * t);
+  const meanAt = (t: number, i: number) => Math.exp(-t) * (mean[i] as number);
+  /** ∇ log ρ_t and Δ log ρ_t (+ the log-ratio shift x and d when `shift` = 1). */
+  const derivatives =
+    (shift: 0 | 1): ModelDerivatives =>
+    async (t, points, count) => {
+      const gradient = new Float64Array(count * d);
+      const laplacian = new Float64Array(count);
+      for (let j = 0; j < count; j++) {
+        let lap = shift * d;
+        for (let i = 0; i < d; i++) {
+          const x = points[j * d + i] as number;
+          gradient[j * d + i] = -(x - meanAt(t, i)) / variance(t, i) + shift * x;
+          lap -= 1 / variance(t, i);
+        }
+        laplacian[j] = lap;
+      }
+      return { gradient, laplacian };
+    };
+  /** The exact x₀ and log q₀(x₀) for latent draws z at T. */
+  const pushForward = (z: Float64Array, T: number) => {
+    const count = z.length / d;
+    const x0 = new Float64Array(z.length);
+    const logQ = new Float64Array(count);
+    for (let j = 0; j < count; j++) {
+      let lq = 0;
+      for (let i = 0; i < d; i++) {
+        const scale = (sigma[i] as number) / Math.sqrt(variance(T, i));
+        const centre = (mean[i] as number) - scale * meanAt(T, i);
+        const x = centre + scale * (z[j * d + i] as number);
+        x0[j * d + i] = x;
+        lq += -0.5 * Math.log(2 * Math.PI * scale * scale) - (0.5 * (x - centre) ** 2) / (scale * scale);
+      }
+      logQ[j] = lq;
+    }
+    return { x0, logQ };
+  };
+  return { derivatives, pushForward, variance };
+}
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs((a[k] as number) - (b[k] as number)));
+  return m;
+}
+
+describe("integrateReverseFlow on an exact Gaussian flow", () => {
+  const mean = [1.5, -0.5];
+  const sigma = [0.5, 1.6];
+  const T = 3;
+  const exact = gaussianFlow(mean, sigma);
+  const latent = RandomStream.fromSeed(11).normals(200 * 2);
+  const { x0, logQ } = exact.pushForward(latent, T);
+
+  for (const [form, shift] of [
+    ["log-density", 0],
+    ["log-ratio", 1],
+  ] as const) {
+    it(`gives the exact samples and log q₀ (${form} form)`, async () => {
+      const flow = await integrateReverseFlow({
+        derivatives: exact.derivatives(shift),
+        dim: 2,
+        horizon: T,
+        latent,
+        form,
+        integratorOptions: { rtol: 1e-9, atol: 1e-9 },
+      });
+      expect(maxAbsDifference(flow.samples, x0)).toBeLessThan(1e-6);
+      expect(maxAbsDifference(flow.logDensity, logQ)).toBeLessThan(1e-6);
+      // The divergence integral on its own: log q₀(x₀) − log φ(z) = −Σᵢ log(σᵢ/s_T,ᵢ), the same for
+      // every sample (an affine map), and positive overall here since the flow contracts to σ.
+      const expected = -Math.log(sigma[0]! / Math.sqrt(exact.variance(T, 0))) - Math.log(sigma[1]! / Math.sqrt(exact.variance(T, 1)));
+      expect(maxAbsDifference(flow.divergenceIntegral, new Float64Array(200).fill(expected))).toBeLessThan(1e-6);
+      const logPhi = standardNormalLogDensity(latent, 2);
+      for (let j = 0; j < 200; j += 37) expect(flow.logDensity[j]!).toBeCloseTo(logPhi[j]! + expected, 6);
+    });
+  }
+
+  it("rejects latent draws of the wrong width and non-finite draws", async () => {
+    const base = { derivatives: exact.derivatives(0), dim: 2, horizon: T };
+    await expect(integrateReverseFlow({ ...base, latent: new Float64Array(5) })).rejects.toThrow(/not a positive multiple of d = 2/);
+    await expect(integrateReverseFlow({ ...base, latent: Float64Array.from([0, Number.NaN]) })).rejects.toThrow(/NaN/);
+  });
+
+  it("reports a right-hand side that turns non-finite instead of returning garbage", async () => {
+    const broken: ModelDerivatives = async (t, points, count) => {
+      const out = await exact.derivatives(0)(t, points, count);
+      return t < 1 ? { gradient: Array.from(out.gradient, () => Number.NaN), laplacian: out.laplacian } : out;
+    };
+    await expect(integrateReverseFlow({ derivatives: broken, dim: 2, horizon: T, latent })).rejects.toMatchObject({ code: "MINEVO_NONFINITE" });
+  });
+});
+
+describe("sampleByReverseFlow through a network", () => {
+  // An MLP whose output weights are zero is its quadratic term plus a constant: with P(t) =
+  // diag(1/s_t²) it represents the exact log ρ_t of N(0, diag σ²) (up to a constant).
+  const sigma = [0.6, 1.4];
+  const T = 2.5;
+  const exact = gaussianFlow([0, 0], sigma);
+  const network = registries.network.create("mlp", {
+    inputDim: 2,
+    hiddenWidths: [8],
+    quadratic: { form: "symmetric", learnable: true, initial: 0 },
+  }) as Network;
+  const base = network.initialParameters(RandomStream.fromSeed(3));
+  const block = (name: string) => network.parameterLayout.find((b) => b.name === name)!;
+  const parameters = (t: number): Float64Array => {
+    const theta = Float64Array.from(base);
+    const output = block("output.weight");
+    theta.fill(0, output.offset, output.offset + output.size);
+    const q = block("quadratic").offset;
+    // Symmetric form: the upper triangle (P₁₁, P₁₂, P₂₂).
+    theta[q] = 1 / exact.variance(t, 0);
+    theta[q + 1] = 0;
+    theta[q + 2] = 1 / exact.variance(t, 1);
+    return theta;
+  };
+
+  it("matches the exact push-forward and leaves no tensor behind", async () => {
+    const random = RandomStream.fromSeed(5);
+    const flow = await expectNoTensorLeak(tf, "sampleByReverseFlow", () =>
+      sampleByReverseFlow({ tf, network, parameters, count: 300, random, horizon: T, integratorOptions: { rtol: 1e-7, atol: 1e-7 } }),
+    );
+    // Same seed → same latent draws.
+    expect(Array.from(flow.latent)).toEqual(Array.from(RandomStream.fromSeed(5).normals(600)));
+    const { x0, logQ } = exact.pushForward(flow.latent, T);
+    // The network is float32: ∇u and Δu carry ~1e-7 relative rounding.
+    expect(maxAbsDifference(flow.samples, x0)).toBeLessThan(1e-4);
+    expect(maxAbsDifference(flow.logDensity, logQ)).toBeLessThan(1e-4);
+    // The tensor count stays constant across repeated runs too.
+    const before = tf.memory().numTensors;
+    await sampleByReverseFlow({ tf, network, parameters, count: 50, random, horizon: T });
+    await sampleByReverseFlow({ tf, network, parameters, count: 50, random, horizon: T });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("runOuSampler options", () => {
+  it("rejects a bad sample count, an unknown target and a forward solve without dense output", async () => {
+    await expect(runOuSampler({ tf, target: "gmm2-reference", numSamples: 0 })).rejects.toThrow(/numSamples must be a positive integer, got 0/);
+    await expect(runOuSampler({ tf, target: "no-such-target" })).rejects.toMatchObject({ code: "MINEVO_UNKNOWN_PLUGIN" });
+    expect(() => thetaFromDenseOutput({})).toThrow(/no dense output/);
+  });
+});
+
+describe("runOuSampler end to end", () => {
+  for (const form of ["log-density", "log-ratio"] as const) {
+    it(`samples an unnormalised 2-D Gaussian with ESS/M near 1 and the right log Z (${form} form)`, { timeout: 240_000 }, async () => {
+      // π̃ = e^{c} N(m, S): log Z = c, known; the fit sees only the formula.
+      const c = 1.3;
+      const M = 2000;
+      const gaussian = registries.target.create("gaussian", { mean: [0.8, -0.4], covariance: [[0.6, 0.2], [0.2, 1.3]] }) as SamplingTarget;
+      const target: SamplingTarget = {
+        ...gaussian,
+        name: "shifted-gaussian",
+        logZ: c,
+        logDensity: (points: Tensor2D, tfn) => tfn.tidy(() => tfn.add(gaussian.logDensity(points, tfn), c)),
+        scoreAndLogDensity: (points: Tensor2D, tfn) => {
+          const { logDensity, score } = gaussian.scoreAndLogDensity(points, tfn);
+          const shifted = tfn.add(logDensity, c);
+          logDensity.dispose();
+          return { logDensity: shifted as typeof logDensity, score };
+        },
+      };
+      const stages = new Set<string>();
+      const result = await expectNoTensorLeak(tf, "runOuSampler", () =>
+        runOuSampler({
+          tf,
+          target,
+          form,
+          network: "mlp",
+          // Small and quick: the target is quadratic, which the quadratic term carries alone.
+          networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+          sketch: "dense",
+          sketchOptions: { regularisation: { kind: "relative-trace", epsilon: 1e-8 } },
+          numPoints: 150,
+          numExtraFitPoints: 150,
+          fitIterations: 30,
+          horizon: 5,
+          numSamples: M,
+          seed: 2,
+          onProgress: (p) => stages.add(p.stage),
+        }),
+      );
+      expect([...stages].sort()).toEqual(["fit", "forward", "sample", "weights"]);
+      expect(result.forward.status).toBe("success");
+      expect(result.essFraction).toBeGreaterThan(0.98);
+      expect(Math.abs(result.logZ - c)).toBeLessThan(0.01);
+      // u_θ(T) + |x|²/2 + (d/2) log 2π ≈ log Z too, to within ρ_T's remaining e^{−T} distance from N(0, I).
+      expect(Math.abs(result.logZForward - c)).toBeLessThan(0.05);
+      // The weighted mean is the target's, within 4 standard errors √(Sᵢᵢ/M).
+      const mean = [0, 0];
+      for (let j = 0; j < M; j++) for (let i = 0; i < 2; i++) mean[i]! += result.normalisedWeights[j]! * result.samples[j * 2 + i]!;
+      expect(Math.abs(mean[0]! - 0.8)).toBeLessThan(4 * Math.sqrt(0.6 / M));
+      expect(Math.abs(mean[1]! + 0.4)).toBeLessThan(4 * Math.sqrt(1.3 / M));
+      expect(result.resampled.length).toBe(2 * M);
+      expect(result.chain.indices.length).toBe(M);
+      expect(result.chain.acceptanceRate).toBeGreaterThan(0.8);
+    });
+  }
+});
