@@ -1,6 +1,6 @@
 /**
- * The main job until the sampler and the `minevo` command land: minimal neural evolution of the
- * Ornstein–Uhlenbeck Fokker–Planck equation from the two-mode 2-D Gaussian mixture of the
+ * The forward half of the main job, checked against the exact solution: minimal neural evolution
+ * of the Ornstein–Uhlenbeck Fokker–Planck equation from the two-mode 2-D Gaussian mixture of the
  * float64 reference study, with the stable recipe (shared/reference/STABILITY.md):
  *
  *   1. a tanh MLP (2 hidden layers of 32) with a learnable quadratic term,
@@ -12,7 +12,7 @@
  * and the relative score error E|∇log ρ_θ − ∇log ρ_t|²/E|∇log ρ_t|² measured on fresh exact
  * samples of ρ_t at t = 0.5, 1, 2, 5 (the float64 reference reaches 2–4e-6; issue 5 asks ≤ 1e-4).
  *
- * Run: pnpm --filter @minevo/demo start [--seed 0 --points 1000 --sketch 100 --horizon 5 --form log-density --backend auto]
+ * Run: pnpm --filter @minevo/demo forward [--seed 0 --points 1000 --sketch 100 --horizon 5 --form log-density --backend auto]
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
