@@ -14,15 +14,15 @@
  *
  * Run: pnpm --filter @minevo/demo forward [--seed 0 --points 1000 --sketch 100 --horizon 5 --form log-density --backend auto]
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@minevo/backend-cpu";
 import "@minevo/integrators";
 import "@minevo/networks";
 import "@minevo/sketching";
-import { ErrorCode, MinevoError, RandomStream, isMinevoError, selectBackend } from "@minevo/core";
+import { ErrorCode, MinevoError, RandomStream, selectBackend } from "@minevo/core";
 import { exactOuMixture, referenceMixture } from "@minevo/diffusion";
 import { createSolver } from "@minevo/evolution";
+import { integer, parseOptions, positiveInteger, positiveNumber, run } from "./command-line.js";
 
 const options = {
   seed: { type: "string", default: "0" },
@@ -34,36 +34,20 @@ const options = {
   form: { type: "string", default: "log-density" },
 } as const;
 
-function positiveInteger(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new MinevoError(ErrorCode.InvalidArgument, `--${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
-  try {
-    args = parseArgs({ options }).values;
-  } catch (error) {
-    throw new MinevoError(ErrorCode.InvalidArgument, `${error instanceof Error ? error.message : String(error)}; options: ${Object.keys(options).map((o) => `--${o}`).join(", ")}`);
-  }
-  const seed = Number(args.seed);
-  if (!Number.isSafeInteger(seed)) throw new MinevoError(ErrorCode.InvalidArgument, `--seed must be an integer, got ${JSON.stringify(args.seed)}`);
+  const args = parseOptions(options);
+  const seed = integer("seed", args.seed);
   const numPoints = positiveInteger("points", args.points);
   const sketchSize = positiveInteger("sketch", args.sketch);
   const fitIterations = positiveInteger("fit-iterations", args["fit-iterations"]);
-  const horizon = Number(args.horizon);
-  if (!(horizon > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--horizon must be a positive number, got ${JSON.stringify(args.horizon)}`);
-
+  const horizon = positiveNumber("horizon", args.horizon);
   const form = args.form;
   if (form !== "log-density" && form !== "log-ratio") {
     throw new MinevoError(ErrorCode.InvalidArgument, `--form must be "log-density" or "log-ratio", got ${JSON.stringify(form)}`);
   }
   // The log-ratio form represents g = log ρ + |x|²/2, so its score is ∇g − x.
   const shift = form === "log-ratio" ? 1 : 0;
-  const backend = await selectBackend(args.backend ?? "auto", { log: (line) => console.log(line) });
+  const backend = await selectBackend(args.backend, { log: (line) => console.log(line) });
   if (backend.tf !== tf) throw new Error("the backend package loaded a second copy of TensorFlow.js");
   const random = RandomStream.fromSeed(seed);
   const exact = exactOuMixture(referenceMixture);
@@ -172,11 +156,4 @@ async function main(): Promise<void> {
   if (result.status !== "success") process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  if (isMinevoError(error)) {
-    console.error(`minevo demo: ${error.message} [${error.code}]`);
-  } else {
-    console.error(error);
-  }
-  process.exitCode = 1;
-});
+run(main);

@@ -12,14 +12,14 @@
  *
  * Run: pnpm --filter @minevo/demo sample [--target gmm2-reference --samples 5000 --seed 0 --backend auto]
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@minevo/backend-cpu";
 import "@minevo/integrators";
 import "@minevo/networks";
 import "@minevo/sketching";
-import { ErrorCode, MinevoError, isMinevoError, registries, selectBackend, type SamplingTarget } from "@minevo/core";
+import { ErrorCode, MinevoError, registries, selectBackend, type SamplingTarget } from "@minevo/core";
 import { runOuSampler } from "@minevo/diffusion";
+import { integer, parseOptions, positiveInteger, positiveNumber, run } from "./command-line.js";
 
 const options = {
   target: { type: "string", default: "gmm2-reference" },
@@ -31,31 +31,16 @@ const options = {
   backend: { type: "string", default: "auto" },
 } as const;
 
-function positiveInteger(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new MinevoError(ErrorCode.InvalidArgument, `--${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
-  try {
-    args = parseArgs({ options }).values;
-  } catch (error) {
-    throw new MinevoError(ErrorCode.InvalidArgument, `${error instanceof Error ? error.message : String(error)}; options: ${Object.keys(options).map((o) => `--${o}`).join(", ")}`);
-  }
-  const seed = Number(args.seed);
-  if (!Number.isSafeInteger(seed)) throw new MinevoError(ErrorCode.InvalidArgument, `--seed must be an integer, got ${JSON.stringify(args.seed)}`);
+  const args = parseOptions(options);
+  const seed = integer("seed", args.seed);
   const numSamples = positiveInteger("samples", args.samples);
   const numPoints = positiveInteger("points", args.points);
   const fitIterations = positiveInteger("fit-iterations", args["fit-iterations"]);
-  const horizon = Number(args.horizon);
-  if (!(horizon > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--horizon must be a positive number, got ${JSON.stringify(args.horizon)}`);
-  const targetName = args.target ?? "gmm2-reference";
+  const horizon = positiveNumber("horizon", args.horizon);
+  const targetName = args.target;
 
-  const backend = await selectBackend(args.backend ?? "auto", { log: (line) => console.log(line) });
+  const backend = await selectBackend(args.backend, { log: (line) => console.log(line) });
   if (backend.tf !== tf) throw new Error("the backend package loaded a second copy of TensorFlow.js");
   const target = registries.target.configure(targetName, {}).create() as SamplingTarget;
   if (target.dim !== 2 || (target.conditionDim ?? 0) !== 0) {
@@ -108,11 +93,4 @@ async function main(): Promise<void> {
   if (result.forward.status !== "success") process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  if (isMinevoError(error)) {
-    console.error(`minevo demo: ${error.message} [${error.code}]`);
-  } else {
-    console.error(error);
-  }
-  process.exitCode = 1;
-});
+run(main);
