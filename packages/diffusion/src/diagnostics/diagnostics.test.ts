@@ -1,20 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, MinevoError, RandomStream } from "@minevo/core";
+import { ErrorCode, RandomStream } from "@minevo/core";
 import { chainPotentialScaleReduction, monteCarloEstimate, splitPotentialScaleReduction } from "./convergence.js";
 import { chainEffectiveSampleSize, seriesEffectiveSampleSize } from "./effective-sample-size.js";
 import { importanceWeights, logSumExp } from "./importance-weights.js";
 import { independenceMetropolisHastings } from "./independence-metropolis.js";
 import { systematicResample } from "./resampling.js";
 import { energyDistance, maximumMeanDiscrepancy, medianPairwiseDistance } from "./two-sample.js";
+import { errorCodeOf } from "../test-support/error-code.js";
 
-const code = (body: () => unknown) => {
-  try {
-    body();
-  } catch (e) {
-    return e instanceof MinevoError ? e.code : "not a MinevoError";
-  }
-  return "no error";
-};
+
+const code = errorCodeOf;
 
 describe("importance weights", () => {
   it("w = (1, 2, 3, 4): w̄ = w/10, ESS = 100/30, log Ẑ = log 2.5", () => {

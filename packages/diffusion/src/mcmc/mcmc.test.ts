@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, MinevoError, RandomStream, registries, type SamplingTarget } from "@minevo/core";
+import { ErrorCode, RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { tf } from "../test-support/tensorflow.js";
 import "../index.js";
 import { monteCarloEstimate } from "../diagnostics/convergence.js";
 import type { McmcResult } from "./chains.js";
 import { runHmc } from "./hmc.js";
 import { runMala } from "./mala.js";
+import { errorCodeOf } from "../test-support/error-code.js";
 
 // A 2-D correlated Gaussian: mean (1, −1), covariance [[2, 0.9], [0.9, 1]] (correlation 0.64).
 const MEAN = [1, -1];
@@ -39,6 +40,8 @@ function checkGaussianMoments(result: McmcResult): void {
   }
   expectWithinMcse(result, (x) => ((x[0] as number) - 1) * ((x[1] as number) + 1), 0.9);
 }
+
+const code = errorCodeOf;
 
 describe("MALA", () => {
   it("recovers the mean and covariance of a correlated 2-D Gaussian within a few MCSE", () => {
@@ -133,14 +136,6 @@ describe("HMC", () => {
 });
 
 describe("MCMC argument checks", () => {
-  const code = (body: () => unknown) => {
-    try {
-      body();
-    } catch (e) {
-      return e instanceof MinevoError ? e.code : "not a MinevoError";
-    }
-    return "no error";
-  };
   it("names bad starting points and options", () => {
     const target = gaussian();
     const random = RandomStream.fromSeed(0);

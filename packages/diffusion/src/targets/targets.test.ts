@@ -3,6 +3,7 @@ import { ErrorCode, MinevoError, RandomStream, registries, type SamplingTarget }
 import { evaluateRows, gridLogIntegral, sampleMoments, tf } from "../test-support/tensorflow.js";
 import "../index.js";
 import { createManyWellTarget } from "./many-well.js";
+import { errorCodeOf } from "../test-support/error-code.js";
 
 // Quadrature: the rectangle rule on a box where the integrand has decayed below 1e-20 is
 // spectrally accurate for these smooth integrands (its error for a Gaussian of width σ is
@@ -119,6 +120,8 @@ const cases: Case[] = [
     points: randomPoints(5, 2, 2),
   },
 ];
+
+const code = errorCodeOf;
 
 describe("built-in targets: log-density and score", () => {
   for (const { target, formula, points } of cases) {
@@ -303,14 +306,6 @@ describe("built-in targets: exact samplers", () => {
 });
 
 describe("target options", () => {
-  const code = (body: () => unknown) => {
-    try {
-      body();
-    } catch (e) {
-      return e instanceof MinevoError ? e.code : "not a MinevoError";
-    }
-    return "no error";
-  };
 
   it("rejects bad options with errors that name the problem", () => {
     expect(code(() => registries.target.create("gaussian", { mean: [0, 0], covariance: [[1, 2], [2, 1]] }))).toBe(ErrorCode.NotPositiveDefinite);
