@@ -2,9 +2,10 @@
 # The main job (README.md): installs the pinned pnpm and the workspace, then samples from a 2-D
 # target known only by its formula (default: the two-mode mixture of the reference study) with
 # the MNE Ornstein–Uhlenbeck sampler on the CPU (TensorFlow.js wasm): fit, forward evolution,
-# reverse probability flow with exact model densities, importance weights, ESS and log Ẑ.
-# Until the `minevo` command lands, this is the main job. Arguments pass through, e.g.
-#   bash scripts/main.sh --samples 20000 --seed 3
+# reverse probability flow with exact model densities, importance weights, ESS and log Ẑ — the
+# `minevo sample` command, writing result.json, CSVs and plots to out/main/. Arguments pass
+# through (a later --out wins), e.g.
+#   bash scripts/main.sh --samples 20000 --seed 3 --target banana --out out/banana
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
@@ -15,4 +16,4 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$w
   npm install --global --no-fund --no-audit "pnpm@$want_pnpm" >/dev/null
 fi
 pnpm install --frozen-lockfile --reporter=silent
-pnpm --filter @minevo/demo sample --backend wasm "$@"
+pnpm --filter @minevo/cli minevo sample --backend wasm --out out/main "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README.md, and .ci/run runs exactly this): installs the pinned
 # pnpm and the workspace, prepares the software Vulkan driver that the WebGPU-in-Node tests run
-# on, then typechecks, lints and tests every package through turbo.
+# on and Debian's chromium for the browser test, then typechecks, lints and tests every
+# package through turbo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 NPM_CONFIG_UPDATE_NOTIFIER=false
@@ -14,6 +15,8 @@ fi
 
 pnpm install --frozen-lockfile
 bash scripts/setup-vulkan.sh
+# Debian's chromium for apps/web's end-to-end test in a real browser (playwright-core drives it).
+bash scripts/setup-chromium.sh
 
 # Run everything, keep the log, and close with one summary line over every package's vitest run.
 log=$(mktemp)

@@ -31,6 +31,10 @@ export const ErrorCode = {
   InvalidState: "MINEVO_INVALID_STATE",
   /** Tensors were created and not disposed. */
   TensorLeak: "MINEVO_TENSOR_LEAK",
+  /** A checkpoint file is truncated, modified, foreign, of another format version, or malformed. */
+  CorruptCheckpoint: "MINEVO_CORRUPT_CHECKPOINT",
+  /** A run was stopped by its AbortSignal (after saving a checkpoint, when one was configured). */
+  Aborted: "MINEVO_ABORTED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -64,3 +64,11 @@ export type {
 export type { SketchStrategy, SketchPrepareContext, SketchSolveInput, SketchSolution, SketchState } from "./contracts/sketch.js";
 export type { SamplingTarget, TargetScore, TargetMoments, ConditionalTargetFacts } from "./contracts/target.js";
 export type { EvolutionEquation, EquationInput, EquationRequirements, EquationDimensions } from "./contracts/equation.js";
+export type {
+  StepperSnapshot,
+  ResumableStepper,
+  DenseSegment,
+  SolveSnapshot,
+  ResumableSolveOptions,
+  ResumableIntegrator,
+} from "./contracts/integrator.js";

@@ -73,5 +73,22 @@ export {
   standardNormalLogDensity,
 } from "./sampler/reverse-flow.js";
 export type { ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
-export { runOuSampler } from "./sampler/ou-sampler.js";
-export type { OuSamplerOptions, OuSamplerProgress, OuSamplerResult } from "./sampler/ou-sampler.js";
+export { runOuSampler, refineOuSampler } from "./sampler/ou-sampler.js";
+export type {
+  OuSamplerOptions,
+  OuSamplerProgress,
+  OuSamplerFitProgress,
+  OuSamplerForwardProgress,
+  OuSamplerSampleProgress,
+  OuSamplerResult,
+  OuSamplerDiagnostics,
+  OuSamplerCheckpointOptions,
+  OuRefinementOptions,
+} from "./sampler/ou-sampler.js";
+export { encodeCheckpoint, decodeCheckpoint } from "./sampler/checkpoint.js";
+export type { OuSamplerCheckpoint, OuSamplerPhase, OuSamplerForwardStep } from "./sampler/checkpoint.js";
+
+// Conditional sampling and marginalisation (METHOD.md §6): x | y and log Z(y) of a joint π̃(x, y)
+export { runConditionalOuSampler } from "./conditional/conditional-sampler.js";
+export type { ConditionalOuSamplerOptions, ConditionalOuSamplerResult, ConditionalSamples } from "./conditional/conditional-sampler.js";
+export { conditionalNetworkDerivatives } from "./conditional/conditional-reverse-flow.js";

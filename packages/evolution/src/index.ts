@@ -18,7 +18,7 @@ export type { AdvectionOptions } from "./equations/advection.js";
 export { requireDerivative } from "./equations/require-derivative.js";
 export { MneVectorField } from "./vector-field.js";
 export type { MneState, MneVectorFieldOptions, VectorFieldDiagnostics } from "./vector-field.js";
-export { createSolver, evolve } from "./solver.js";
+export { createSolver, evolve, encodeEvolutionCheckpoint, decodeEvolutionCheckpoint } from "./solver.js";
 export type {
   SolverOptions,
   Solver,
@@ -29,6 +29,8 @@ export type {
   EvolutionSnapshot,
   EvolutionProgress,
   PreparedRun,
+  PrepareOptions,
+  EvolutionCheckpoint,
 } from "./solver.js";
 export { resolveComponent } from "./choices.js";
 export type { ComponentChoice, SolverSlot, SolverSlotInstances } from "./choices.js";
@@ -41,3 +43,4 @@ export type {
   InitialFitStopReason,
   LaplacianGuard,
 } from "./initial-fit.js";
+export { encodeCheckpointTree, decodeCheckpointTree, crc32, checkpointFormatVersion } from "./checkpoint-file.js";

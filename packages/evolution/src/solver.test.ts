@@ -1,7 +1,8 @@
 /**
  * createSolver / evolve: composition by name, by value and by instance; typed options; the
  * failure statuses (a blow-up is a result with diagnostics, never a silent answer); progress,
- * saving, aborting; and a constant live-tensor count over a long evolution.
+ * saving, aborting; checkpoints and bitwise resumption; and a constant live-tensor count over a
+ * long evolution.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -9,9 +10,19 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, RandomStream, isMinevoError, registries, type EquationInput, type EvolutionEquation } from "@minevo/core";
 import { mlp } from "@minevo/networks";
 import { denseSketch } from "@minevo/sketching";
-import { dopri5 } from "@minevo/integrators";
+import { dopri5, rk4 } from "@minevo/integrators";
 import "@minevo/integrators";
-import { advection, createSolver, evolve, heat, type SolverOptions } from "./index.js";
+import {
+  advection,
+  createSolver,
+  decodeEvolutionCheckpoint,
+  encodeEvolutionCheckpoint,
+  evolve,
+  heat,
+  type EvolutionCheckpoint,
+  type EvolutionResult,
+  type SolverOptions,
+} from "./index.js";
 import { gaussianParameters, quadraticNetwork } from "./test-support/quadratic-network.js";
 import { ouLogDensityEquation } from "./test-support/ou-log-density.js";
 import { cellCentres } from "./test-support/grids.js";
@@ -270,5 +281,106 @@ describe("evolve", () => {
     expect(new Set(counts).size).toBe(1);
     solver.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("evolve checkpoints", () => {
+  /** Bitwise equality, entry by entry. */
+  const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+  const expectSameEvolution = (resumed: EvolutionResult, reference: EvolutionResult) => {
+    expect(resumed.status).toBe("success");
+    expect(resumed.stats).toEqual(reference.stats);
+    expect(resumed.final.t).toBe(reference.final.t);
+    expect(sameBits(resumed.final.parameters, reference.final.parameters)).toBe(true);
+    expect(resumed.saved.map((s) => s.t)).toEqual(reference.saved.map((s) => s.t));
+    resumed.saved.forEach((s, i) => expect(sameBits(s.parameters, reference.saved[i]!.parameters)).toBe(true));
+  };
+  const heatRun = (sketch: SolverOptions["sketch"], integrator: SolverOptions["integrator"]) => {
+    const options: SolverOptions = {
+      tf,
+      network: mlp.with({ inputDim: 1, hiddenWidths: [8, 8] }),
+      sketch,
+      integrator,
+      equation: heat.with({ diffusivity: 1 }),
+      seed: 5,
+    };
+    const solver = createSolver(options);
+    const initial = { parameters: solver.initialParameters(), points: cellCentres(0, 3, 20) };
+    solver.dispose();
+    return { options, initial, evolveOptions: { t1: 0.2, saveAt: [0, 0.05, 0.1, 0.15, 0.2] } };
+  };
+
+  it("the heat equation, interrupted by a failing save and resumed from the bytes, gives bitwise the same run", async () => {
+    const { options, initial, evolveOptions } = heatRun({ name: "gaussian", options: { sketchSize: 10 } }, dopri5.with({ rtol: 1e-7, atol: 1e-7 }));
+    const reference = await evolve(options, initial, evolveOptions);
+    expect(reference.status).toBe("success");
+    expect(reference.stats.acceptedSteps).toBeGreaterThan(6);
+    let bytes: Uint8Array | undefined;
+    let count = 0;
+    await expect(
+      evolve(options, initial, {
+        ...evolveOptions,
+        checkpoint: {
+          everySteps: 2,
+          save: (c) => {
+            if (++count === 2) {
+              bytes = encodeEvolutionCheckpoint(c);
+              throw new Error("interrupted");
+            }
+          },
+        },
+      }),
+    ).rejects.toThrow("interrupted");
+    const checkpoint = decodeEvolutionCheckpoint(bytes!);
+    expect(checkpoint.stepper.stats.acceptedSteps).toBe(4);
+    const progress: number[] = [];
+    const resumed = await evolve(options, initial, { ...evolveOptions, resume: checkpoint, onProgress: (p) => progress.push(p.acceptedSteps) });
+    expectSameEvolution(resumed, reference);
+    // It continued from step 5; it did not start over.
+    expect(progress[0]).toBe(5);
+  });
+
+  it("a per-step random sketch (column, with rk4) continues its draws from the checkpoint", async () => {
+    const { options, initial, evolveOptions } = heatRun({ name: "column", options: { numColumns: 6 } }, rk4.with({ steps: 30 }));
+    const reference = await evolve(options, initial, evolveOptions);
+    let kept: EvolutionCheckpoint | undefined;
+    const controller = new AbortController();
+    const aborted = await evolve(options, initial, {
+      ...evolveOptions,
+      checkpoint: { everySteps: 1000, save: (c) => void (kept = c) },
+      signal: controller.signal,
+      onProgress: (p) => p.acceptedSteps === 13 && controller.abort(),
+    });
+    expect(aborted.status).toBe("aborted");
+    expect(aborted.message).toMatch(/checkpoint of this point was saved/);
+    expect(kept!.stepper.stats.acceptedSteps).toBe(13);
+    expectSameEvolution(await evolve(options, initial, { ...evolveOptions, resume: kept! }), reference);
+    // Without the sketch's saved stream the draws restart, and the run differs: the state matters.
+    const withoutSketchState = { ...kept!, sketch: { ...kept!.sketch, random: RandomStream.fromSeed(5).derive("sketch").getState() } };
+    const differs = await evolve(options, initial, { ...evolveOptions, resume: withoutSketchState });
+    expect(sameBits(differs.final.parameters, reference.final.parameters)).toBe(false);
+  });
+
+  it("throws Aborted under throwOnFailure, and refuses another run's checkpoint or a corrupt file", async () => {
+    const { options, initial, evolveOptions } = heatRun({ name: "gaussian", options: { sketchSize: 10 } }, dopri5.with({ rtol: 1e-5, atol: 1e-5 }));
+    const controller = new AbortController();
+    let kept: EvolutionCheckpoint | undefined;
+    await expect(
+      evolve(options, initial, {
+        ...evolveOptions,
+        throwOnFailure: true,
+        signal: controller.signal,
+        checkpoint: { everySteps: 1000, save: (c) => void (kept = c) },
+        onProgress: (p) => p.acceptedSteps === 2 && controller.abort(),
+      }),
+    ).rejects.toSatisfy((error: unknown) => isMinevoError(error, ErrorCode.Aborted));
+    await expect(evolve(options, initial, { ...evolveOptions, t1: 0.3, saveAt: [], resume: kept! })).rejects.toSatisfy(
+      (error: unknown) => isMinevoError(error, ErrorCode.InvalidOptions) && /t1 \(checkpoint 0.2, now 0.3\)/.test((error as Error).message),
+    );
+    const bytes = encodeEvolutionCheckpoint(kept!);
+    expect(() => decodeEvolutionCheckpoint(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
+    const modified = Uint8Array.from(bytes);
+    modified[bytes.length - 20]! ^= 1;
+    expect(() => decodeEvolutionCheckpoint(modified)).toThrow(/checksum does not match/);
   });
 });

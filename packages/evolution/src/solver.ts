@@ -6,6 +6,11 @@
  * blow-up stops the run with a status and diagnostics instead of returning garbage: a non-finite
  * right-hand side, a step size collapsing below a floor, an exploding max|f|, or too many
  * right-hand-side evaluations.
+ *
+ * `evolve` is resumable: `checkpoint` hands out an {@link EvolutionCheckpoint} every `everySteps`
+ * accepted steps and when the run is aborted by its signal (the run then returns with status
+ * "aborted"); `resume` continues from one — with bitwise the same steps as an uninterrupted run —
+ * and `encodeEvolutionCheckpoint`/`decodeEvolutionCheckpoint` turn one into bytes and back.
  */
 import {
   ErrorCode,
@@ -14,16 +19,21 @@ import {
   quote,
   type EvolutionEquation,
   type Integrator,
+  type ResumableIntegrator,
+  type ResumableStepper,
+  type StepperSnapshot,
   type IntegrationStatus,
   type Network,
   type PluginName,
   type PluginOptions,
   type Seed,
+  type SketchState,
   type SketchStrategy,
   type Stepper,
   type TensorFlow,
 } from "@minevo/core";
 import { resolveComponent, type ComponentChoice } from "./choices.js";
+import { crc32, decodeCheckpointTree, encodeCheckpointTree } from "./checkpoint-file.js";
 import { fitInitialCondition, type InitialFitOptions, type InitialFitReport } from "./initial-fit.js";
 import { MneVectorField, type MneState, type VectorFieldDiagnostics } from "./vector-field.js";
 
@@ -134,9 +144,40 @@ export interface EvolveOptions {
   readonly maxRhsEvaluations?: number;
   /** Compute ‖Jθ̇ − f‖/‖f‖ at every evaluation (one more product and readback). Default false. */
   readonly computeResidual?: boolean;
+  /**
+   * Checked before every step: when aborted, the run saves a checkpoint (if configured) and
+   * returns with status "aborted" (throws MinevoError `Aborted` under `throwOnFailure`).
+   */
   readonly signal?: AbortSignal;
   /** Throw a MinevoError instead of returning a failed result. Default false. */
   readonly throwOnFailure?: boolean;
+  /** Save an {@link EvolutionCheckpoint} every `everySteps` accepted steps and on abort. */
+  readonly checkpoint?: {
+    readonly everySteps: number;
+    readonly save: (checkpoint: EvolutionCheckpoint) => void | Promise<void>;
+  };
+  /**
+   * Continue from a checkpoint of a run with the same solver, `initial`, t0, t1 and saveAt (its
+   * fingerprint refuses others): the state comes from the checkpoint.
+   */
+  readonly resume?: EvolutionCheckpoint;
+}
+
+/** Everything an interrupted `evolve` needs to continue bitwise as if uninterrupted. */
+export interface EvolutionCheckpoint {
+  readonly version: 1;
+  /** CRC-32 (hex) of `settings` as canonical JSON. */
+  readonly fingerprint: string;
+  /** What determines the run's numbers: components, interval, save times, hashes of the initial state. */
+  readonly settings: { readonly [key: string]: unknown };
+  /** The integrator's stepper: t, (θ, X, extra), next h, controller history, FSAL derivative, statistics. */
+  readonly stepper: StepperSnapshot<MneState>;
+  /** The sketch's state (a per-step sketch continues its draws; a fixed one redraws the same Ω). */
+  readonly sketch: SketchState;
+  /** The `saveAt` snapshots reached so far. */
+  readonly saved: readonly EvolutionSnapshot[];
+  /** Right-hand-side evaluations so far. */
+  readonly rhsEvaluations: number;
 }
 
 export interface EvolutionResult {
@@ -176,9 +217,19 @@ export interface Solver {
    * `integrator.solve({ rhs: run.rhs, t0, t1, y0: run.initialState }, { save: { kind: "dense" } })`.
    * `evolve` is this plus the step loop, its checks and reports. Dispose the run when done.
    */
-  prepare(initial: InitialState, options?: Pick<EvolveOptions, "computeResidual" | "onEvaluation">): PreparedRun;
+  prepare(initial: InitialState, options?: PrepareOptions): PreparedRun;
   /** Releases the sketch's tensors. Safe to call twice. */
   dispose(): void;
+}
+
+/** See {@link Solver.prepare}. */
+export interface PrepareOptions extends Pick<EvolveOptions, "computeResidual" | "onEvaluation"> {
+  /**
+   * Prepare the sketch from this state (`solver.sketch.getState()` saved in a checkpoint) instead
+   * of the seed's "sketch" stream: a per-step strategy then continues with the draws it would
+   * have made; a fixed sketch redraws the same Ω either way.
+   */
+  readonly sketchState?: SketchState;
 }
 
 /** See {@link Solver.prepare}. */
@@ -200,7 +251,7 @@ const failureCode: { readonly [S in Exclude<EvolutionStatus, "success">]: ErrorC
   max_steps: ErrorCode.IntegrationFailed,
   max_rhs_evaluations: ErrorCode.IntegrationFailed,
   rejected_too_often: ErrorCode.IntegrationFailed,
-  aborted: ErrorCode.IntegrationFailed,
+  aborted: ErrorCode.Aborted,
 };
 
 function fromIntegratorStatus(status: IntegrationStatus): EvolutionStatus {
@@ -319,9 +370,26 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
   const maxAbsRhs = options.maxAbsRhs ?? Number.POSITIVE_INFINITY;
   const maxRhsEvaluations = options.maxRhsEvaluations ?? 1_000_000;
 
-  const run = prepareRun(solver, initial, options);
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)}`,
+      { field: "checkpoint" },
+    );
+  }
+  const resume = options.resume;
+  const resumable = checkpoint !== undefined || resume !== undefined ? resumableIntegrator(integrator) : undefined;
+  const settings = evolutionSettings(solver, initial, t0, t1, saveAt);
+  const fingerprint = fingerprintOf(settings);
+  if (resume !== undefined) checkEvolutionResume(resume, settings, fingerprint);
+
+  const run = prepareRun(solver, initial, resume !== undefined ? { ...options, sketchState: resume.sketch } : options);
   const field = run.vectorField;
   const y0 = run.initialState;
+  // Evaluations before the resumed part (the vector field counts its own).
+  const evaluationsBefore = resume?.rhsEvaluations ?? 0;
+  const evaluations = (): number => evaluationsBefore + field.evaluations;
   let stepper: Stepper<MneState> | undefined;
   try {
     const snapshot = (t: number, state: MneState): EvolutionSnapshot => ({
@@ -330,21 +398,37 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
       points: run.pointsOf(state),
       extra: Object.fromEntries(field.extraState.map((name) => [name, Float64Array.from(state.extra?.[name] ?? [])])),
     });
-    const saved: EvolutionSnapshot[] = [];
-    let nextSave = 0;
-    while (nextSave < saveAt.length && saveAt[nextSave] === t0) {
+    const saved: EvolutionSnapshot[] = (resume?.saved ?? []).map(copySnapshot);
+    let nextSave = saved.length;
+    while (resume === undefined && nextSave < saveAt.length && saveAt[nextSave] === t0) {
       saved.push(snapshot(t0, y0));
       nextSave++;
     }
 
-    stepper = integrator.createStepper<MneState>({ rhs: run.rhs, t0, t1, y0 });
+    const problem = { rhs: run.rhs, t0, t1, y0 };
+    const current = resume !== undefined ? (resumable as ResumableIntegrator).restoreStepper<MneState>(problem, resume.stepper) : (resumable ?? integrator).createStepper<MneState>(problem);
+    stepper = current;
     await stepper.init();
+    let savedAtStep = -1;
+    const saveCheckpoint = async (): Promise<void> => {
+      savedAtStep = current.stats.acceptedSteps;
+      await checkpoint?.save({
+        version: 1,
+        fingerprint,
+        settings,
+        stepper: (current as ResumableStepper<MneState>).snapshot(),
+        sketch: solver.sketch.getState(),
+        saved: saved.map(copySnapshot),
+        rhsEvaluations: evaluations(),
+      });
+    };
     let status: EvolutionStatus = "success";
     let message = "";
     while (!stepper.done) {
       if (options.signal?.aborted === true) {
+        if (checkpoint !== undefined && savedAtStep !== stepper.stats.acceptedSteps) await saveCheckpoint();
         status = "aborted";
-        message = `aborted at t = ${stepper.t}`;
+        message = `aborted at t = ${stepper.t}` + (checkpoint !== undefined ? "; a checkpoint of this point was saved: pass it as `resume` to continue" : "");
         break;
       }
       const report = await stepper.step();
@@ -365,13 +449,14 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
         rejectedAttempts: report.rejectedAttempts,
         acceptedSteps: stepper.stats.acceptedSteps,
         rejectedSteps: stepper.stats.rejectedSteps,
-        rhsEvaluations: field.evaluations,
+        rhsEvaluations: evaluations(),
         effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
         maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
         thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
         diagnostics,
       });
       if (stepper.done) break;
+      if (checkpoint !== undefined && stepper.stats.acceptedSteps % checkpoint.everySteps === 0) await saveCheckpoint();
       if (diagnostics !== undefined && diagnostics.maxAbsRhs > maxAbsRhs) {
         status = "rhs_explosion";
         message = `max|f| = ${diagnostics.maxAbsRhs.toPrecision(4)} exceeded maxAbsRhs = ${maxAbsRhs} at t = ${report.t}: the right-hand side is exploding (a rough initial fit? see the derivative guard)`;
@@ -382,9 +467,9 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
         message = `the step size ${Math.abs(stepper.h).toExponential(3)} fell below minStepSize = ${minStepSize} at t = ${report.t}: the evolution is stiff (a rough initial fit? see the derivative guard)`;
         break;
       }
-      if (field.evaluations >= maxRhsEvaluations) {
+      if (evaluations() >= maxRhsEvaluations) {
         status = "max_rhs_evaluations";
-        message = `${field.evaluations} right-hand-side evaluations reached maxRhsEvaluations = ${maxRhsEvaluations} at t = ${report.t}`;
+        message = `${evaluations()} right-hand-side evaluations reached maxRhsEvaluations = ${maxRhsEvaluations} at t = ${report.t}`;
         break;
       }
     }
@@ -402,7 +487,7 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
       message,
       final: snapshot(stepper.t, stepper.state()),
       saved,
-      stats: { rhsEvaluations: field.evaluations, acceptedSteps: stepper.stats.acceptedSteps, rejectedSteps: stepper.stats.rejectedSteps },
+      stats: { rhsEvaluations: evaluations(), acceptedSteps: stepper.stats.acceptedSteps, rejectedSteps: stepper.stats.rejectedSteps },
       lastDiagnostics: field.lastDiagnostics,
     };
     if (status !== "success" && options.throwOnFailure === true) {
@@ -415,7 +500,7 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
   }
 }
 
-function prepareRun(solver: Solver, initial: InitialState, options: Pick<EvolveOptions, "computeResidual" | "onEvaluation">): PreparedRun {
+function prepareRun(solver: Solver, initial: InitialState, options: PrepareOptions): PreparedRun {
   const { tf, network, sketch, equation } = solver;
   const parameters = toFloat64(initial.parameters, "the initial θ");
   const points = toFloat64(initial.points, "the initial points");
@@ -432,7 +517,8 @@ function prepareRun(solver: Solver, initial: InitialState, options: Pick<EvolveO
     const initialState = field.initialState(parameters, points, initial.extra ?? {});
     // Ω is drawn once per run from the stream labelled "sketch" and never redrawn: the same seed
     // gives the same sketch, so the vector field is a smooth deterministic function of the state.
-    sketch.prepare({ numPoints: field.numPoints, numParameters: field.numParameters, random: solver.random.derive("sketch"), tf });
+    const random = options.sketchState === undefined ? solver.random.derive("sketch") : sketchStream(options.sketchState, sketch.name, field);
+    sketch.prepare({ numPoints: field.numPoints, numParameters: field.numParameters, random, tf });
     return {
       vectorField: field,
       initialState,
@@ -444,4 +530,122 @@ function prepareRun(solver: Solver, initial: InitialState, options: Pick<EvolveO
     field.dispose();
     throw error;
   }
+}
+
+/** The stream a saved sketch state restores, after checking that it belongs to this run. */
+function sketchStream(state: SketchState, strategy: string, field: MneVectorField): RandomStream {
+  if (state.strategy !== strategy || state.numPoints !== field.numPoints || state.numParameters !== field.numParameters) {
+    throw new MinevoError(
+      ErrorCode.InvalidState,
+      `the saved sketch state is for ${quote(state.strategy)} with N = ${state.numPoints}, p = ${state.numParameters}; this run has ` +
+        `${quote(strategy)} with N = ${field.numPoints}, p = ${field.numParameters}: resume with the same options`,
+    );
+  }
+  return RandomStream.fromState(state.random);
+}
+
+function resumableIntegrator(integrator: Integrator): ResumableIntegrator {
+  if (typeof (integrator as Partial<ResumableIntegrator>).restoreStepper !== "function") {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `integrator "${integrator.name}" cannot snapshot its state, so this run cannot be checkpointed or resumed: use one of @minevo/integrators' methods (e.g. dopri5)`,
+      { field: "integrator" },
+    );
+  }
+  return integrator as ResumableIntegrator;
+}
+
+function copySnapshot(s: EvolutionSnapshot): EvolutionSnapshot {
+  return {
+    t: s.t,
+    parameters: Float64Array.from(s.parameters),
+    points: Float64Array.from(s.points),
+    extra: Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, Float64Array.from(v)])),
+  };
+}
+
+/** Canonical JSON: object keys sorted, undefined and functions left out. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === "function") return undefined;
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]));
+    }
+    return v;
+  });
+}
+
+function fingerprintOf(value: unknown): string {
+  return crc32(new TextEncoder().encode(canonicalJson(value))).toString(16).padStart(8, "0");
+}
+
+/** What determines an evolution's numbers, as plain data (hashes for the initial arrays). */
+function evolutionSettings(solver: Solver, initial: InitialState, t0: number, t1: number, saveAt: readonly number[]): Record<string, unknown> {
+  const tag = (values: ArrayLike<number>): unknown => ({ length: values.length, crc32: fingerprintOf(Array.from(values)) });
+  const { name, options } = solver.network.toJSON(Float64Array.from(initial.parameters));
+  return {
+    network: { name, options },
+    sketch: solver.sketch.name,
+    integrator: { name: solver.integrator.name, controller: (solver.integrator as { controller?: unknown }).controller ?? null },
+    equation: solver.equation.name,
+    t0,
+    t1,
+    saveAt: [...saveAt],
+    parameters: tag(initial.parameters),
+    points: tag(initial.points),
+    extra: Object.fromEntries(Object.entries(initial.extra ?? {}).map(([k, v]) => [k, tag(v)])),
+  };
+}
+
+function corruptEvolution(field: string, value: unknown): MinevoError {
+  return new MinevoError(
+    ErrorCode.CorruptCheckpoint,
+    `the evolution checkpoint is malformed: ${field} is ${quote(value)}; pass what evolve's checkpoint.save received, or decodeEvolutionCheckpoint's output`,
+    { field },
+  );
+}
+
+/** Throws CorruptCheckpoint unless `value` has the shape of an {@link EvolutionCheckpoint}. */
+function checkEvolutionCheckpoint(value: unknown): asserts value is EvolutionCheckpoint {
+  if (typeof value !== "object" || value === null) throw corruptEvolution("the checkpoint", value);
+  const c = value as Record<string, unknown>;
+  if (c.version !== 1) throw corruptEvolution("version", c.version);
+  if (typeof c.settings !== "object" || c.settings === null) throw corruptEvolution("settings", c.settings);
+  if (c.fingerprint !== fingerprintOf(c.settings)) throw corruptEvolution("fingerprint (it does not match the settings)", c.fingerprint);
+  const stepper = c.stepper as StepperSnapshot<MneState> | undefined;
+  if (typeof stepper !== "object" || stepper === null || !(stepper.y?.theta instanceof Float64Array)) throw corruptEvolution("stepper", stepper === undefined ? undefined : "(a snapshot without y.theta)");
+  if (typeof c.sketch !== "object" || c.sketch === null) throw corruptEvolution("sketch", c.sketch);
+  if (!Array.isArray(c.saved)) throw corruptEvolution("saved", c.saved);
+  if (!Number.isSafeInteger(c.rhsEvaluations)) throw corruptEvolution("rhsEvaluations", c.rhsEvaluations);
+}
+
+function checkEvolutionResume(resume: EvolutionCheckpoint, settings: Record<string, unknown>, fingerprint: string): void {
+  checkEvolutionCheckpoint(resume);
+  if (resume.fingerprint !== fingerprint) {
+    const keys = [...new Set([...Object.keys(resume.settings), ...Object.keys(settings)])].sort();
+    const differences = keys
+      .filter((k) => canonicalJson(resume.settings[k]) !== canonicalJson(settings[k]))
+      .map((k) => `${k} (checkpoint ${quote(resume.settings[k] ?? null)}, now ${quote(settings[k] ?? null)})`)
+      .join("; ");
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `the checkpoint was saved by another run — ${differences}: resume with the same solver, initial state, t0, t1 and saveAt`,
+      { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
+    );
+  }
+}
+
+const evolutionCheckpointKind = "minevo/evolution-checkpoint";
+
+/** An evolution checkpoint as bytes (versioned, float64s bit-exact, CRC-32 checksum). */
+export function encodeEvolutionCheckpoint(checkpoint: EvolutionCheckpoint): Uint8Array {
+  checkEvolutionCheckpoint(checkpoint);
+  return encodeCheckpointTree(evolutionCheckpointKind, checkpoint);
+}
+
+/** The checkpoint in `bytes`; throws MinevoError CorruptCheckpoint for a truncated, modified or foreign file. */
+export function decodeEvolutionCheckpoint(bytes: Uint8Array): EvolutionCheckpoint {
+  const value = decodeCheckpointTree(bytes, evolutionCheckpointKind);
+  checkEvolutionCheckpoint(value);
+  return value;
 }

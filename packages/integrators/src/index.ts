@@ -7,7 +7,7 @@ import { registries } from "@minevo/core";
 import { integratorPlugins } from "./plugins.js";
 
 export { euler, heun, midpoint, rk4, bosh3, dopri5, tsit5, dop853, integratorPlugins } from "./plugins.js";
-export { createIntegrator, solve, createStepper } from "./integrator.js";
+export { createIntegrator, solve, createStepper, asResumable } from "./integrator.js";
 export type { RungeKuttaIntegrator, IntegratorParts } from "./integrator.js";
 export { adaptiveController, constantStep, defaultBeta, acceptedStepFactor, rejectedStepFactor } from "./controller.js";
 export type { AdaptiveController, AdaptiveControllerOptions, ConstantStep, StepController, ControllerRule } from "./controller.js";

@@ -2,14 +2,25 @@
  * An integrator as a value: a method (the solver), a step-size controller and a step budget.
  * This is what the registry's plugins create, and what `solve`/`createStepper` run.
  */
-import type { IntegrationProblem, IntegrationResult, Integrator, SolveOptions, Stepper } from "@minevo/core";
+import { ErrorCode, MinevoError } from "@minevo/core";
+import type {
+  IntegrationProblem,
+  IntegrationResult,
+  Integrator,
+  ResumableIntegrator,
+  ResumableSolveOptions,
+  ResumableStepper,
+  SolveOptions,
+  Stepper,
+  StepperSnapshot,
+} from "@minevo/core";
 import type { StepController } from "./controller.js";
 import { runAsync, runSync } from "./effects.js";
 import type { RungeKuttaMethod } from "./methods/method.js";
 import { solveWork } from "./solve.js";
 import { RungeKuttaStepper } from "./stepper.js";
 
-export interface RungeKuttaIntegrator extends Integrator {
+export interface RungeKuttaIntegrator extends ResumableIntegrator {
   readonly method: RungeKuttaMethod;
   readonly controller: StepController;
   readonly maxSteps: number;
@@ -31,18 +42,21 @@ export function createIntegrator(parts: IntegratorParts): RungeKuttaIntegrator {
     method: settings.method,
     controller: settings.controller,
     maxSteps: settings.maxSteps,
-    solve<S>(problem: IntegrationProblem<S>, options: SolveOptions = {}): Promise<IntegrationResult<S>> {
+    solve<S>(problem: IntegrationProblem<S>, options: ResumableSolveOptions<S> = {}): Promise<IntegrationResult<S>> {
       try {
         return runAsync(solveWork(problem, settings, options, "async"));
       } catch (error) {
         return Promise.reject(error as Error);
       }
     },
-    solveSync<S>(problem: IntegrationProblem<S>, options: SolveOptions = {}): IntegrationResult<S> {
+    solveSync<S>(problem: IntegrationProblem<S>, options: ResumableSolveOptions<S> = {}): IntegrationResult<S> {
       return runSync(solveWork(problem, settings, options, "sync"));
     },
-    createStepper<S>(problem: IntegrationProblem<S>): Stepper<S> {
+    createStepper<S>(problem: IntegrationProblem<S>): ResumableStepper<S> {
       return new RungeKuttaStepper(problem, settings, "async");
+    },
+    restoreStepper<S>(problem: IntegrationProblem<S>, snapshot: StepperSnapshot<S>): ResumableStepper<S> {
+      return new RungeKuttaStepper(problem, settings, "async", snapshot);
     },
   });
 }
@@ -55,4 +69,19 @@ export function solve<S>(integrator: Integrator, problem: IntegrationProblem<S>,
 /** A manual stepper: `await stepper.init(); while (!stepper.done) await stepper.step();`. */
 export function createStepper<S>(integrator: Integrator, problem: IntegrationProblem<S>): Stepper<S> {
   return integrator.createStepper(problem);
+}
+
+/**
+ * The integrator as a {@link ResumableIntegrator} (every integrator of this package is one);
+ * throws InvalidOptions for an integrator without snapshots, naming it.
+ */
+export function asResumable(integrator: Integrator): ResumableIntegrator {
+  if (typeof (integrator as Partial<ResumableIntegrator>).restoreStepper !== "function") {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `integrator "${integrator.name}" cannot snapshot and restore its state, so this run cannot be checkpointed or resumed: use one of @minevo/integrators' methods (e.g. dopri5)`,
+      { integrator: integrator.name },
+    );
+  }
+  return integrator as ResumableIntegrator;
 }

@@ -12,10 +12,11 @@ import type {
   IntegrationProblem,
   IntegrationStatistics,
   IntegrationStatus,
+  ResumableStepper,
   RightHandSide,
   StateSpace,
   StepReport,
-  Stepper,
+  StepperSnapshot,
   ToleranceHandle,
 } from "@minevo/core";
 import type { StepController } from "./controller.js";
@@ -46,7 +47,7 @@ export interface StepperSettings {
 
 export type StepperMode = "sync" | "async";
 
-export class RungeKuttaStepper<S> implements Stepper<S> {
+export class RungeKuttaStepper<S> implements ResumableStepper<S> {
   readonly space: StateSpace<S>;
   readonly method: RungeKuttaMethod;
   readonly t0: number;
@@ -79,7 +80,17 @@ export class RungeKuttaStepper<S> implements Stepper<S> {
   #fixedIndex = 0;
   #fixedCount = 0;
 
-  constructor(problem: IntegrationProblem<S>, settings: StepperSettings, mode: StepperMode) {
+  /**
+   * A stepper at `problem.t0` with `problem.y0`, or, given `restore` (a {@link snapshot} of a
+   * stepper of the same method on the same interval), exactly where that stepper was: the next
+   * step repeats, bit for bit, what the snapshotted stepper's next step would have done.
+   */
+  constructor(problem: IntegrationProblem<S>, settings: StepperSettings, mode: StepperMode, restore?: StepperSnapshot<S>) {
+    if (restore !== undefined) {
+      checkSnapshot(restore, settings.method.name, problem.t0, problem.t1);
+      // The snapshot's state is the stepper's "y0": read, never disposed or modified.
+      problem = { ...problem, y0: restore.y };
+    }
     const { t0, t1, y0, rhs } = problem;
     if (!Number.isFinite(t0) || !Number.isFinite(t1)) {
       throw new MinevoError(ErrorCode.InvalidArgument, `t0 and t1 must be finite, got t0 ${quote(t0)}, t1 ${quote(t1)}`);
@@ -109,6 +120,54 @@ export class RungeKuttaStepper<S> implements Stepper<S> {
     this.#k = (settings.method.error?.order ?? settings.method.order - 1) + 1;
     this.#t = t0;
     this.#y = y0;
+    if (restore !== undefined) this.#restore(restore);
+  }
+
+  #restore(snapshot: StepperSnapshot<S>): void {
+    this.#t = snapshot.t;
+    this.#h = snapshot.h;
+    this.#status = snapshot.status;
+    this.#message = snapshot.message;
+    this.#initialized = snapshot.initialized;
+    if (snapshot.derivative !== null) this.#f0 = this.space.clone(this.space.check(snapshot.derivative, "the snapshot's derivative"));
+    this.#rhsEvaluations = snapshot.stats.rhsEvaluations;
+    this.#accepted = snapshot.stats.acceptedSteps;
+    this.#rejected = snapshot.stats.rejectedSteps;
+    this.#errorHistory = [...snapshot.errorHistory];
+    this.#lastError = snapshot.lastErrorNorm;
+    this.#fixedIndex = snapshot.fixedIndex;
+    this.#fixedCount = snapshot.fixedCount;
+    if (this.#initialized && this.#controller.kind === "adaptive") {
+      this.#tolerance = this.space.createTolerance(this.#controller.rtol, this.#controller.atol);
+    }
+  }
+
+  /**
+   * Everything needed to continue exactly from here (between steps): t, y, the next h, the
+   * first-same-as-last derivative f(t, y), the controller's error history, the statistics. The
+   * states are copies owned by the caller (plain Float64Arrays for CPU states). The last step's
+   * interpolant is not included: a restored stepper interpolates only after its next step.
+   */
+  snapshot(): StepperSnapshot<S> {
+    this.#checkAlive();
+    if (this.#busy) throw new MinevoError(ErrorCode.InvalidArgument, "cannot snapshot a stepper in the middle of a step: await the step first");
+    return {
+      method: this.method.name,
+      t0: this.t0,
+      t1: this.t1,
+      t: this.#t,
+      y: this.space.clone(this.#y),
+      h: this.#h,
+      status: this.#status,
+      message: this.#message,
+      initialized: this.#initialized,
+      derivative: this.#f0 === null ? null : this.space.clone(this.#f0),
+      stats: this.stats,
+      errorHistory: [...this.#errorHistory],
+      lastErrorNorm: this.#lastError,
+      fixedIndex: this.#fixedIndex,
+      fixedCount: this.#fixedCount,
+    };
   }
 
   get t(): number {
@@ -509,6 +568,37 @@ export class RungeKuttaStepper<S> implements Stepper<S> {
       record.derivatives.push(k);
     }
     record.extraStagesReady = true;
+  }
+}
+
+/** Refuses a snapshot of another method or interval, or one with malformed numbers. */
+function checkSnapshot(snapshot: StepperSnapshot<unknown>, method: string, t0: number, t1: number): void {
+  if (typeof snapshot !== "object" || snapshot === null) {
+    throw new MinevoError(ErrorCode.InvalidState, `a stepper snapshot must be the object snapshot() returned, got ${quote(snapshot)}`);
+  }
+  if (snapshot.method !== method) {
+    throw new MinevoError(ErrorCode.InvalidState, `the snapshot was taken with method ${quote(snapshot.method)}; it cannot continue with ${quote(method)}`, {
+      method: snapshot.method,
+    });
+  }
+  if (snapshot.t0 !== t0 || snapshot.t1 !== t1) {
+    throw new MinevoError(
+      ErrorCode.InvalidState,
+      `the snapshot integrates over [${snapshot.t0}, ${snapshot.t1}], the problem over [${t0}, ${t1}]: resume with the same t0 and t1`,
+      { t0: snapshot.t0, t1: snapshot.t1 },
+    );
+  }
+  const numbers = [snapshot.t, snapshot.h, snapshot.lastErrorNorm, ...snapshot.errorHistory];
+  const counts = [snapshot.stats?.rhsEvaluations, snapshot.stats?.acceptedSteps, snapshot.stats?.rejectedSteps, snapshot.fixedIndex, snapshot.fixedCount];
+  const statuses = ["running", "success", "max_steps", "dt_underflow", "nonfinite", "rejected_too_often"];
+  if (
+    !numbers.every((v) => typeof v === "number" && Number.isFinite(v)) ||
+    !counts.every((v) => Number.isSafeInteger(v) && (v as number) >= 0) ||
+    !statuses.includes(snapshot.status) ||
+    typeof snapshot.initialized !== "boolean" ||
+    (snapshot.initialized && snapshot.status === "running" && t1 !== t0 && snapshot.derivative === null)
+  ) {
+    throw new MinevoError(ErrorCode.InvalidState, `malformed stepper snapshot at t = ${quote(snapshot.t)}: pass the object snapshot() returned`, { t: snapshot.t });
   }
 }
 

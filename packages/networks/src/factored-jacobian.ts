@@ -12,7 +12,17 @@
  * Other blocks (biases, the output layer, the quadratic term) are plain N×q column blocks.
  */
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
-import { ErrorCode, MinevoError, quote, type JacobianOperator, type TensorFlow } from "@minevo/core";
+import { ErrorCode, MinevoError, assertFinite, quote, type JacobianOperator, type RowMajor, type TensorFlow } from "@minevo/core";
+
+/**
+ * A block of J read back to the CPU (row-major float32 data): `outer` has entries
+ * J[m, i·b + j] = left[m, i]·right[m, j]; `columns` is the block itself. A factor shared by two
+ * blocks (a layer's sensitivities δ are both the right factor of its weight block and its bias
+ * columns) is the same object in both, so a consumer can reuse work on it by identity.
+ */
+export type HostJacobianBlock =
+  | { readonly kind: "outer"; readonly left: RowMajor; readonly right: RowMajor }
+  | { readonly kind: "columns"; readonly columns: RowMajor };
 
 /** A block of J: the outer product of two factors per point, or plain columns. */
 export type JacobianBlock =
@@ -99,10 +109,38 @@ export class FactoredJacobian implements JacobianOperator {
           const weighted = tf.reshape(tf.mul(tf.expandDims(block.right, 2), tf.expandDims(omega, 1)), [n, b * k]);
           return tf.reshape(tf.matMul(tf.transpose(block.left), weighted), [a * b, k]);
         }
-        return tf.matMul(tf.transpose(this.#denseBlock(block)), omega);
+        return tf.matMul(this.#denseBlockTransposed(block), omega);
       });
       return tf.concat(parts, 0) as Tensor2D;
     });
+  }
+
+  /**
+   * The factors on the CPU, in the order of J's columns: what a float64 kernel needs. With them
+   * K = JJᵀ = Σ_outer (LLᵀ)∘(RRᵀ) + Σ_columns CCᵀ costs N²(a + b)/2 per weight block instead of
+   * N²·a·b/2, and Jᵀc costs N·p — without forming or transferring the N×p matrix.
+   */
+  async readFactors(): Promise<readonly HostJacobianBlock[]> {
+    this.#assertLive("readFactors");
+    const host = new Map<Tensor2D, RowMajor>();
+    const read = async (tensor: Tensor2D): Promise<RowMajor> => {
+      const known = host.get(tensor);
+      if (known !== undefined) return known;
+      const data = (await tensor.data()) as Float32Array;
+      assertFinite(data, "a Jacobian factor", "the network produced NaN or infinite derivatives (a blown-up θ?)");
+      const matrix: RowMajor = { rows: tensor.shape[0], cols: tensor.shape[1], data };
+      host.set(tensor, matrix);
+      return matrix;
+    };
+    const blocks: HostJacobianBlock[] = [];
+    for (const block of this.#blocks) {
+      blocks.push(
+        block.kind === "outer"
+          ? { kind: "outer", left: await read(block.left), right: await read(block.right) }
+          : { kind: "columns", columns: await read(block.columns) },
+      );
+    }
+    return blocks;
   }
 
   dispose(): void {
@@ -123,6 +161,18 @@ export class FactoredJacobian implements JacobianOperator {
     if (block.kind === "columns") return block.columns;
     const width = blockWidth(block);
     return tf.reshape(tf.mul(tf.expandDims(block.left, 2), tf.expandDims(block.right, 1)), [this.numPoints, width]);
+  }
+
+  /**
+   * J_bᵀ (width×N) formed directly from the transposed factors: transposing the two thin factors
+   * (N×a, N×b) and taking their outer product costs one pass over the a·b×N block, where forming
+   * the N×a·b block and transposing it costs two (at N = 2000, a = b = 68: 9.2M entries each).
+   */
+  #denseBlockTransposed(block: JacobianBlock): Tensor2D {
+    const tf = this.#tf;
+    if (block.kind === "columns") return tf.transpose(block.columns);
+    const width = blockWidth(block);
+    return tf.reshape(tf.mul(tf.expandDims(tf.transpose(block.left), 1), tf.expandDims(tf.transpose(block.right), 0)), [width, this.numPoints]);
   }
 
   #assertLive(what: string): void {

@@ -23,7 +23,7 @@ export type { ActivationName } from "./activations.js";
 export { quadraticForms } from "./quadratic.js";
 export type { QuadraticForm } from "./quadratic.js";
 export { FactoredJacobian } from "./factored-jacobian.js";
-export type { JacobianBlock } from "./factored-jacobian.js";
+export type { JacobianBlock, HostJacobianBlock } from "./factored-jacobian.js";
 export { parameterLayout, layoutSize, flattenParameters, unflattenParameters } from "./layout.js";
 export { restoreNetwork } from "./serialization.js";
 export type { RestoredNetwork } from "./serialization.js";

@@ -34,3 +34,4 @@ export {
   type RegularisedSolution,
 } from "./regularisation.js";
 export { denseJacobianOperator } from "./dense-jacobian-operator.js";
+export { kernelFromFactors, transposeTimesFromFactors, hasHostFactors, type HostFactorBlock, type HostFactorSource } from "./factored-kernel.js";

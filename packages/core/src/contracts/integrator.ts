@@ -152,3 +152,95 @@ export interface Integrator {
   solveSync<S>(problem: IntegrationProblem<S>, options?: SolveOptions): IntegrationResult<S>;
   createStepper<S>(problem: IntegrationProblem<S>): Stepper<S>;
 }
+
+/**
+ * Checkpoints (appended): everything a stepper or a solve needs to continue exactly where it
+ * stopped, so that an interrupted run resumed from a snapshot gives bitwise the same numbers as
+ * an uninterrupted one. States in a snapshot are copies in the state's own representation (plain
+ * Float64Arrays for CPU states); the caller owns them.
+ */
+export interface StepperSnapshot<S> {
+  /** The method's name (a snapshot is restored only into the same method). */
+  readonly method: string;
+  readonly t0: number;
+  readonly t1: number;
+  readonly t: number;
+  readonly y: S;
+  /** The step size the next attempt will try. */
+  readonly h: number;
+  readonly status: IntegrationStatus | "running";
+  readonly message: string;
+  readonly initialized: boolean;
+  /** f(t, y): the first-same-as-last derivative the next step starts from (null before init). */
+  readonly derivative: S | null;
+  readonly stats: IntegrationStatistics;
+  /** The controller's memory: error norms of previous accepted steps, most recent first. */
+  readonly errorHistory: readonly number[];
+  /** The last accepted step's error norm. */
+  readonly lastErrorNorm: number;
+  /** Fixed-step methods: steps taken and steps in all. */
+  readonly fixedIndex: number;
+  readonly fixedCount: number;
+}
+
+/** A stepper that can be snapshotted (see {@link StepperSnapshot}). */
+export interface ResumableStepper<S> extends Stepper<S> {
+  /** A copy of everything the stepper needs to continue; call between steps. */
+  snapshot(): StepperSnapshot<S>;
+}
+
+/** One accepted step of a dense-output solve: enough to interpolate inside it. */
+export interface DenseSegment<S> {
+  readonly t0: number;
+  readonly h: number;
+  readonly y0: S;
+  readonly y1: S;
+  /** Stage derivatives, the end derivative, then any extra dense-output stages. */
+  readonly derivatives: readonly S[];
+}
+
+/** A solve in progress: the stepper's snapshot and what the save policy collected so far. */
+export interface SolveSnapshot<S> {
+  readonly stepper: StepperSnapshot<S>;
+  readonly save: SavePolicy;
+  readonly ts: readonly number[];
+  readonly ys: readonly S[];
+  /** The dense output so far (the `dense` policy only; empty otherwise). */
+  readonly segments: readonly DenseSegment<S>[];
+  /** The `times` policy: how many of the save times were reached. */
+  readonly nextTime: number;
+}
+
+/** A solve that reports its state, saves checkpoints, stops on a signal and resumes. */
+export interface ResumableSolveOptions<S> extends SolveOptions {
+  /**
+   * After every accepted step (after `onStep`), with a copy of the state at the step's end, owned
+   * by the callee. May be async (the solve waits).
+   */
+  readonly onStepState?: (report: StepReport, state: S) => void | Promise<void>;
+  /**
+   * Calls `save` with a snapshot after every `everySteps` accepted steps (counted over the whole
+   * solve, resumed parts included), and before throwing on `signal`.
+   */
+  readonly checkpoint?: {
+    readonly everySteps: number;
+    /** Also save when the solve has reached t1 (a resumed finished solve returns at once). Default false. */
+    readonly atEnd?: boolean;
+    readonly save: (snapshot: SolveSnapshot<S>) => void | Promise<void>;
+  };
+  /** Continue from this snapshot instead of starting at `problem.t0` (`problem.y0` is ignored). */
+  readonly resume?: SolveSnapshot<S>;
+  /**
+   * Checked after every accepted step: when aborted, the solve saves a checkpoint (if configured)
+   * and throws a MinevoError with code `Aborted`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** An integrator whose steppers and solves can be snapshotted and resumed. */
+export interface ResumableIntegrator extends Integrator {
+  solve<S>(problem: IntegrationProblem<S>, options?: ResumableSolveOptions<S>): Promise<IntegrationResult<S>>;
+  createStepper<S>(problem: IntegrationProblem<S>): ResumableStepper<S>;
+  /** A stepper continuing from `snapshot` on `problem` (its `rhs`; `t0`, `t1` must match, `y0` is ignored). */
+  restoreStepper<S>(problem: IntegrationProblem<S>, snapshot: StepperSnapshot<S>): ResumableStepper<S>;
+}

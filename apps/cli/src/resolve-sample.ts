@@ -1,0 +1,185 @@
+/**
+ * From the command line (and an optional config file) to a {@link ResolvedSampleConfig}: flags
+ * are converted with errors that quote the bad text, the file is validated by its zod schema,
+ * flags override the file, the target is resolved (a module is loaded to learn its dimension) and
+ * every plugin choice is validated by its registry's schema before anything expensive starts.
+ */
+import { dirname } from "node:path";
+import { ErrorCode, MinevoError, quote, registries, type SamplingTarget } from "@minevo/core";
+import { readText } from "./files.js";
+import { parseKeyValuePairs, type OptionTree } from "./options.js";
+import {
+  absoluteTarget,
+  backendNames,
+  looksLikePath,
+  overlay,
+  parseSampleConfig,
+  resolvePluginChoice,
+  sampleDefaults,
+  type ResolvedSampleConfig,
+  type ResolvedTarget,
+  type SampleConfigInput,
+  type SampleFlags,
+} from "./sample-config.js";
+import { loadTargetModule } from "./target-module.js";
+
+/** The flags of `minevo sample` as commander hands them over (strings, string lists, booleans). */
+export interface SampleCommandLine {
+  readonly config?: string;
+  readonly target?: string;
+  readonly targetOption?: readonly string[];
+  readonly samples?: string;
+  readonly seed?: string;
+  readonly backend?: string;
+  readonly points?: string;
+  readonly fitIterations?: string;
+  readonly extraFitPoints?: string;
+  readonly weightDecay?: string;
+  readonly horizon?: string;
+  readonly form?: string;
+  readonly network?: string;
+  readonly networkOption?: readonly string[];
+  readonly sketch?: string;
+  readonly sketchOption?: readonly string[];
+  readonly integrator?: string;
+  readonly integratorOption?: readonly string[];
+  readonly samplerIntegrator?: string;
+  readonly samplerIntegratorOption?: readonly string[];
+  readonly condition?: string;
+  readonly checkpointEvery?: string;
+  readonly plots?: boolean;
+}
+
+function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isSafeInteger(value) || value < min) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be ${min > 0 ? "a positive" : "an"} integer, got ${quote(text)}`, { flag });
+  }
+  return value;
+}
+
+function positiveFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a finite positive number, got ${quote(text)}`, { flag });
+  return value;
+}
+
+function nonNegativeFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !(Number.isFinite(value) && value >= 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a finite number ≥ 0, got ${quote(text)}`, { flag });
+  return value;
+}
+
+/** `--condition y=1.5,-2` (or `1.5,-2`): the condition values. */
+export function parseCondition(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const body = text.includes("=") ? text.slice(text.indexOf("=") + 1) : text;
+  const values = body.split(",").map((v) => v.trim());
+  const numbers = values.map(Number);
+  if (values.length === 0 || values.some((v, i) => v === "" || !Number.isFinite(numbers[i]))) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--condition takes y=v1,v2,… with finite numbers, got ${quote(text)}`, { flag: "condition" });
+  }
+  return numbers;
+}
+
+function choiceFlag(name: string | undefined, pairs: readonly string[] | undefined, flag: string): { name?: string; options?: OptionTree } | undefined {
+  const options = pairs !== undefined && pairs.length > 0 ? parseKeyValuePairs(pairs, `--${flag}-option`) : undefined;
+  if (name === undefined && options === undefined) return undefined;
+  return { ...(name !== undefined ? { name } : {}), ...(options !== undefined ? { options } : {}) };
+}
+
+/** The flags as a (partial) config; paths resolved against the working directory. */
+export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags {
+  if (line.backend !== undefined && !(backendNames as readonly string[]).includes(line.backend)) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--backend must be one of ${backendNames.join(", ")}; got ${quote(line.backend)}`, { flag: "backend" });
+  }
+  if (line.form !== undefined && line.form !== "log-density" && line.form !== "log-ratio") {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--form must be log-density or log-ratio, got ${quote(line.form)}`, { flag: "form" });
+  }
+  let target: SampleFlags["target"];
+  const targetOptions = line.targetOption !== undefined && line.targetOption.length > 0 ? parseKeyValuePairs(line.targetOption, "--target-option") : undefined;
+  if (line.target !== undefined && looksLikePath(line.target)) {
+    if (targetOptions !== undefined) {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--target-option applies to registered targets; the module ${quote(line.target)} takes no options`, { flag: "target-option" });
+    }
+    target = absoluteTarget(line.target, cwd);
+  } else if (line.target !== undefined || targetOptions !== undefined) {
+    target = { ...(line.target !== undefined ? { name: line.target } : {}), ...(targetOptions !== undefined ? { options: targetOptions } : {}) };
+  }
+  return {
+    target,
+    samples: integerFlag("samples", line.samples, 1),
+    seed: integerFlag("seed", line.seed, Number.MIN_SAFE_INTEGER),
+    backend: line.backend as SampleFlags["backend"],
+    points: integerFlag("points", line.points, 1),
+    fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
+    extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
+    weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
+    horizon: positiveFlag("horizon", line.horizon),
+    form: line.form as SampleFlags["form"],
+    network: choiceFlag(line.network, line.networkOption, "network"),
+    sketch: choiceFlag(line.sketch, line.sketchOption, "sketch"),
+    integrator: choiceFlag(line.integrator, line.integratorOption, "integrator"),
+    samplerIntegrator: choiceFlag(line.samplerIntegrator, line.samplerIntegratorOption, "sampler-integrator"),
+    condition: parseCondition(line.condition),
+    checkpointEvery: integerFlag("checkpoint-every", line.checkpointEvery, 1),
+    plots: line.plots === false ? false : undefined,
+  };
+}
+
+/** Reads and validates a config file; module paths in it are relative to the file's folder. */
+export async function readSampleConfigFile(path: string): Promise<SampleConfigInput> {
+  const parsed = parseSampleConfig(await readText(path, "config"), path);
+  return { ...parsed, target: absoluteTarget(parsed.target, dirname(path)) };
+}
+
+/** The target choice made explicit, and the target itself (for its dimensions). */
+async function resolveTarget(choice: SampleConfigInput["target"]): Promise<{ resolved: ResolvedTarget; target: SamplingTarget }> {
+  if (choice !== undefined && typeof choice === "object" && "module" in choice) {
+    return { resolved: { module: choice.module }, target: await loadTargetModule(choice.module) };
+  }
+  const name = typeof choice === "string" ? choice : (choice?.name ?? sampleDefaults.target);
+  const options = typeof choice === "object" ? (choice.options ?? {}) : {};
+  const configured = registries.target.configure(name, options);
+  return { resolved: { name, options: configured.options as OptionTree }, target: configured.create() as SamplingTarget };
+}
+
+/** Everything explicit and validated. */
+export async function resolveSampleConfig(input: SampleConfigInput): Promise<ResolvedSampleConfig> {
+  const { resolved: target, target: instance } = await resolveTarget(input.target);
+  const d = instance.dim;
+  const c = instance.conditionDim ?? 0;
+  return {
+    command: "sample",
+    target,
+    samples: input.samples ?? sampleDefaults.samples,
+    seed: input.seed ?? sampleDefaults.seed,
+    backend: input.backend ?? sampleDefaults.backend,
+    points: input.points ?? sampleDefaults.points,
+    fitIterations: input.fitIterations ?? sampleDefaults.fitIterations,
+    extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
+    weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
+    horizon: input.horizon ?? sampleDefaults.horizon,
+    form: input.form ?? sampleDefaults.form,
+    network: resolvePluginChoice("network", input.network, d, c),
+    sketch: resolvePluginChoice("sketch", input.sketch, d, c),
+    integrator: resolvePluginChoice("integrator", input.integrator, d, c),
+    samplerIntegrator: resolvePluginChoice("samplerIntegrator", input.samplerIntegrator, d, c),
+    ...(input.condition !== undefined ? { condition: input.condition } : {}),
+    checkpointEvery: input.checkpointEvery ?? sampleDefaults.checkpointEvery,
+    plots: input.plots ?? sampleDefaults.plots,
+  };
+}
+
+/** Flags over the optional config file, resolved. */
+export async function sampleConfigFromCommandLine(line: SampleCommandLine, cwd: string): Promise<ResolvedSampleConfig> {
+  const file = line.config !== undefined ? await readSampleConfigFile(absoluteFromCwd(line.config, cwd)) : {};
+  return resolveSampleConfig(overlay(file, flagsToConfig(line, cwd)));
+}
+
+function absoluteFromCwd(path: string, cwd: string): string {
+  return path.startsWith("/") ? path : `${cwd}/${path}`;
+}

@@ -1,0 +1,215 @@
+/**
+ * The `minevo sample` configuration: the JSON file's schema, the command-line flags mapped onto
+ * it (flags override the file), and the resolved form — every choice explicit, plugin options
+ * parsed by the plugin's own zod schema — that result.json records and `minevo resume` reruns.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { ErrorCode, MinevoError, parseWithSchema, quote, registries, type SlotName } from "@minevo/core";
+import { mergeOptions, type OptionTree } from "./options.js";
+
+export const backendNames = ["auto", "cpu", "wasm", "webgpu", "node-gpu"] as const;
+
+const optionsRecord = z.record(z.string(), z.unknown());
+/** A plugin choice in a config: `"name"` or `{ name, options }`. */
+export const pluginChoiceSchema = z.union([z.string().min(1), z.strictObject({ name: z.string().min(1), options: optionsRecord.optional() })]);
+/** A choice as the file or the flags give it (flags may carry options without a name). */
+export type PluginChoiceInput = string | { readonly name?: string | undefined; readonly options?: OptionTree | undefined };
+
+/** A target: a registered name, `{ name, options }`, or `{ module: "./my-target.mjs" }`. */
+export const targetChoiceSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ name: z.string().min(1), options: optionsRecord.optional() }),
+  z.strictObject({ module: z.string().min(1) }),
+]);
+
+/** The config file of `minevo sample` (every field optional; flags override). */
+export const sampleConfigSchema = z.strictObject({
+  command: z.literal("sample").optional(),
+  target: targetChoiceSchema.optional(),
+  /** M: samples drawn by the reverse flow. */
+  samples: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+  backend: z.enum(backendNames).optional(),
+  /** N: collocation points. */
+  points: z.number().int().positive().optional(),
+  fitIterations: z.number().int().positive().optional(),
+  /** Fit points from N(0, 3²I) besides the collocation points. */
+  extraFitPoints: z.number().int().nonnegative().optional(),
+  /** The fit's weight decay. */
+  weightDecay: z.number().nonnegative().finite().optional(),
+  /** T. */
+  horizon: z.number().positive().finite().optional(),
+  form: z.enum(["log-density", "log-ratio"]).optional(),
+  network: pluginChoiceSchema.optional(),
+  sketch: pluginChoiceSchema.optional(),
+  integrator: pluginChoiceSchema.optional(),
+  samplerIntegrator: pluginChoiceSchema.optional(),
+  /** y for conditional sampling of a joint target π̃(x, y). */
+  condition: z.array(z.number().finite()).min(1).optional(),
+  /** Save DIR/checkpoint.bin every K accepted forward steps. */
+  checkpointEvery: z.number().int().positive().optional(),
+  plots: z.boolean().optional(),
+});
+export type SampleConfigInput = Omit<z.output<typeof sampleConfigSchema>, "network" | "sketch" | "integrator" | "samplerIntegrator" | "target"> & {
+  readonly target?: PluginChoiceInput | { readonly module: string } | undefined;
+  readonly network?: PluginChoiceInput | undefined;
+  readonly sketch?: PluginChoiceInput | undefined;
+  readonly integrator?: PluginChoiceInput | undefined;
+  readonly samplerIntegrator?: PluginChoiceInput | undefined;
+};
+/** What the command line gives: the same fields, each possibly absent. */
+export type SampleFlags = { readonly [K in keyof SampleConfigInput]?: SampleConfigInput[K] | undefined };
+
+export interface ResolvedChoice {
+  readonly name: string;
+  readonly options: OptionTree;
+}
+
+export type ResolvedTarget = { readonly name: string; readonly options: OptionTree } | { readonly module: string };
+
+/** Everything a run needs, explicit: written to result.json and DIR/config.json. */
+export interface ResolvedSampleConfig {
+  readonly command: "sample";
+  readonly target: ResolvedTarget;
+  readonly samples: number;
+  readonly seed: number;
+  readonly backend: (typeof backendNames)[number];
+  readonly points: number;
+  readonly fitIterations: number;
+  readonly extraFitPoints: number;
+  readonly weightDecay: number;
+  readonly horizon: number;
+  readonly form: "log-density" | "log-ratio";
+  readonly network: ResolvedChoice;
+  readonly sketch: ResolvedChoice;
+  readonly integrator: ResolvedChoice;
+  readonly samplerIntegrator: ResolvedChoice;
+  readonly condition?: readonly number[];
+  readonly checkpointEvery: number;
+  readonly plots: boolean;
+}
+
+/** The defaults: the stable recipe of shared/reference/STABILITY.md, as runOuSampler uses it. */
+export const sampleDefaults = {
+  target: "gmm2-reference",
+  samples: 5000,
+  seed: 0,
+  backend: "auto",
+  points: 1000,
+  fitIterations: 100,
+  extraFitPoints: 2000,
+  weightDecay: 1e-4,
+  horizon: 5,
+  form: "log-density",
+  checkpointEvery: 10,
+  plots: true,
+} as const;
+
+/** Recipe options of the default plugins; a user's options for the same plugin are merged on top. */
+export function recipeOptions(slot: "network" | "sketch" | "integrator" | "samplerIntegrator", name: string, dim: number, conditionDim: number): OptionTree {
+  if (slot === "network" && name === "mlp") {
+    return {
+      inputDim: dim,
+      ...(conditionDim > 0 ? { conditionDim } : {}),
+      hiddenWidths: [32, 32],
+      activation: "tanh",
+      inputLengthScale: 2,
+      quadratic: { form: "symmetric", learnable: true, initial: 0 },
+    };
+  }
+  if (slot === "sketch" && name === "gaussian") return { sketchSize: 100, regularisation: { kind: "relative-trace", epsilon: 1e-6 } };
+  if (slot === "integrator" && name === "dopri5") return { rtol: 1e-4, atol: 1e-4 };
+  if (slot === "samplerIntegrator" && name === "dopri5") return { rtol: 1e-6, atol: 1e-6 };
+  return {};
+}
+
+const defaultPlugin = { network: "mlp", sketch: "gaussian", integrator: "dopri5", samplerIntegrator: "dopri5" } as const;
+const registrySlot: Record<keyof typeof defaultPlugin, SlotName> = { network: "network", sketch: "sketch", integrator: "integrator", samplerIntegrator: "integrator" };
+
+function normaliseChoice(choice: PluginChoiceInput | undefined): { name: string | undefined; options: OptionTree } {
+  if (choice === undefined) return { name: undefined, options: {} };
+  if (typeof choice === "string") return { name: choice, options: {} };
+  return { name: choice.name, options: choice.options ?? {} };
+}
+
+/**
+ * One plugin choice resolved: the name (default if absent), the recipe options for that name and
+ * dimension with the user's options on top, validated by the plugin's schema so an unknown name
+ * lists the registered ones and a bad option names its field.
+ */
+export function resolvePluginChoice(
+  slot: keyof typeof defaultPlugin,
+  choice: PluginChoiceInput | undefined,
+  dim: number,
+  conditionDim: number,
+): ResolvedChoice {
+  const { name: given, options } = normaliseChoice(choice);
+  const name = given ?? defaultPlugin[slot];
+  const registry = registries[registrySlot[slot]];
+  const definition = registry.lookup(name);
+  const merged = mergeOptions(recipeOptions(slot, name, dim, conditionDim), options) as OptionTree;
+  const parsed = parseWithSchema(definition.options, merged, `${slot === "samplerIntegrator" ? "sampler integrator" : slot} "${name}" (--${flagOf(slot)}-option key=value)`);
+  return { name, options: parsed as OptionTree };
+}
+
+function flagOf(slot: keyof typeof defaultPlugin): string {
+  return slot === "samplerIntegrator" ? "sampler-integrator" : slot;
+}
+
+/** Parses a config file's text: JSON syntax and schema errors name the file and the field. */
+export function parseSampleConfig(text: string, file: string): SampleConfigInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `config ${quote(file)} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file });
+  }
+  return parseWithSchema(sampleConfigSchema, value, `config ${quote(file)}`);
+}
+
+/** Makes a module path in a target choice absolute, relative to `base` (the config's folder or the cwd). */
+export function absoluteTarget(target: SampleConfigInput["target"], base: string): SampleConfigInput["target"] {
+  if (target === undefined) return undefined;
+  if (typeof target === "string") return looksLikePath(target) ? { module: resolve(base, target) } : target;
+  if ("module" in target) return { module: isAbsolute(target.module) ? target.module : resolve(base, target.module) };
+  return target;
+}
+
+/** A target given as a path (`./t.mjs`, `/abs/t.js`, `t.mjs`) rather than a registered name. */
+export function looksLikePath(text: string): boolean {
+  return text.startsWith(".") || text.startsWith("/") || /\.(m|c)?[jt]s$/.test(text);
+}
+
+/** The config file overlaid with the flags' values (flags win; options objects merge). */
+export function overlay(file: SampleConfigInput, flags: SampleFlags): SampleConfigInput {
+  const out: Record<string, unknown> = { ...file };
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const before = out[key];
+    if ((key === "network" || key === "sketch" || key === "integrator" || key === "samplerIntegrator" || key === "target") && before !== undefined) {
+      out[key] = overlayChoice(before as PluginChoiceInput, value as PluginChoiceInput);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out as SampleConfigInput;
+}
+
+/**
+ * A flag's plugin choice over the file's: a new name replaces the file's choice (and its
+ * options); options given without a name (`--sketch-option` alone) merge onto the file's options.
+ */
+function overlayChoice(file: PluginChoiceInput | { module: string }, flag: PluginChoiceInput | { module: string }): unknown {
+  if (typeof flag === "string" || "module" in flag) return flag;
+  if (flag.name === undefined) {
+    if (typeof file === "string") return { name: file, options: flag.options };
+    if ("module" in file) {
+      throw new MinevoError(ErrorCode.InvalidOptions, `--target-option applies to a registered target, but the config's target is the module ${quote(file.module)}`);
+    }
+    return { name: file.name, options: mergeOptions(file.options ?? {}, flag.options ?? {}) };
+  }
+  const fileName = typeof file === "string" ? file : "module" in file ? undefined : file.name;
+  const fileOptions = typeof file === "object" && "options" in file ? (file.options ?? {}) : {};
+  return fileName === flag.name ? { name: flag.name, options: mergeOptions(fileOptions, flag.options ?? {}) } : flag;
+}
