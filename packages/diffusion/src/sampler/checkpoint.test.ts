@@ -75,7 +75,7 @@ beforeAll(async () => {
   reference = await runOuSampler({ ...base, onProgress: (p) => p.stage === "forward" && forwardEvents.push(p) });
   expect(reference.forward.status).toBe("success");
   expect(reference.forward.acceptedSteps).toBeGreaterThan(30);
-}, 120_000);
+}, 300_000);
 
 describe("runOuSampler observability", () => {
   it("reports every forward step with its diagnostics and a copy of X(t)", () => {
@@ -267,7 +267,7 @@ describe("checkpoint files", () => {
         },
       }),
     );
-  }, 60_000);
+  }, 300_000);
 
   function corruptError(input: Uint8Array): MinevoErrorLike {
     try {
@@ -313,5 +313,5 @@ describe("checkpoint files", () => {
     const resumed = await runOuSampler({ ...base, recordPathSteps: 2, resume: checkpoint });
     expect(Object.is(resumed.logZ, reference.logZ)).toBe(true);
     expect(resumed.pointPaths.times).toHaveLength(2);
-  }, 60_000);
+  }, 300_000);
 });
