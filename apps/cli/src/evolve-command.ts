@@ -15,7 +15,7 @@
  *                                                  OU equation in its log-density form (a Gaussian stays Gaussian)
  *   sines         Σₖ sin(kᵀx) over wave vectors     exact for heat (e^{−κ|k|²t}) and advection
  */
-import { isAbsolute, join, resolve as resolvePath, dirname } from "node:path";
+import { basename, isAbsolute, join, resolve as resolvePath, dirname } from "node:path";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
@@ -29,13 +29,17 @@ import {
   quote,
   registries,
   selectBackend,
+  type EquationInput,
+  type EvolutionEquation,
   type PluginDefinition,
   type TensorFlow,
 } from "@minevo/core";
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import { createSolver, decodeEvolutionCheckpoint, encodeEvolutionCheckpoint, type EvolutionCheckpoint, type EvolutionResult, type InitialConditionTarget, type Solver } from "@minevo/evolution";
 import { prepareOutputDirectory, readText, toJson, writeFileAtomic } from "./files.js";
 import type { OptionTree } from "./options.js";
 import type { ProgressSink } from "./progress.js";
+import { noteBackend } from "./backend-note.js";
 import { backendNames, pluginChoiceSchema, type ResolvedChoice } from "./sample-config.js";
 import { mergeOptions } from "./options.js";
 
@@ -221,18 +225,110 @@ function errors(model: Float64Array, exact: Float64Array): { relativeL2: number;
   return { relativeL2: Math.sqrt(num / Math.max(den, 1e-300)), maxAbs };
 }
 
-async function loadEquationModule(path: string): Promise<PluginDefinition<"equation">> {
+/** What a user's equation module gives: the equation, and its exact solution where it knows one. */
+interface LoadedEquationModule {
+  readonly equation: EvolutionEquation;
+  readonly exactSolution?: ExactSolution;
+}
+
+/**
+ * A user's equation module, in one of two forms:
+ *
+ *  - `export const equation = defineEquation({...})` (from @minevo/core, when the module can
+ *    import the workspace packages), configured with the config's `equation.options`; or
+ *  - plain exports that need no install at all: `rhs(input, options)` returning A_t[u] at the
+ *    points as a tensor of N values, computed with the TensorFlow.js ops of `input.tf` from
+ *    `input.u`, `input.gradient` (N×d), `input.laplacian` (N), `input.points`, `input.t`;
+ *    optional `requirements` ({ gradient, laplacian }: which derivatives rhs reads, default
+ *    both), `pointVelocity(input, options)` (N×d; default: the points stay fixed), and `name`.
+ *
+ * Either form may export `exactSolution(t, x, options)` (x a Float64Array of d numbers): the
+ * command then reports the error against it at held-out points, as it does for built-in cases.
+ */
+async function loadEquationModule(path: string, options: Record<string, unknown>): Promise<LoadedEquationModule> {
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)} failed to load: ${error instanceof Error ? error.message : String(error)}`, { path });
   }
-  const definition = (loaded.equation ?? loaded.default) as PluginDefinition<"equation"> | undefined;
-  if (definition === undefined || definition.kind !== "equation" || typeof definition.with !== "function") {
-    throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)} must export \`equation\`, made with defineEquation from @minevo/core`, { path });
+  const exact = loaded.exactSolution;
+  if (exact !== undefined && typeof exact !== "function") {
+    throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)}: exactSolution must be a function (t, x, options) → number, got ${typeof exact}`, { path });
   }
-  return definition;
+  const exactSolution = exact === undefined ? undefined : checkedExact(path, exact as (t: number, x: Float64Array, o: Record<string, unknown>) => unknown, options);
+  const definition = (loaded.equation ?? loaded.default) as PluginDefinition<"equation"> | undefined;
+  if (definition !== undefined && definition.kind === "equation" && typeof definition.with === "function") {
+    const equation = definition.with(definition.parseOptions(options)).create() as EvolutionEquation;
+    return { equation: guardEquation(path, equation), ...(exactSolution !== undefined ? { exactSolution } : {}) };
+  }
+  if (typeof loaded.rhs !== "function") {
+    throw new MinevoError(
+      ErrorCode.InvalidArgument,
+      `equation module ${quote(path)} must export \`rhs(input, options)\` (plain form) or \`equation\` made with defineEquation from @minevo/core; it exports ${quote(Object.keys(loaded).join(", ") || "nothing")}`,
+      { path },
+    );
+  }
+  const requirements = (loaded.requirements ?? { gradient: true, laplacian: true }) as { gradient?: unknown; laplacian?: unknown };
+  if (typeof requirements !== "object" || requirements === null || (requirements.gradient !== undefined && typeof requirements.gradient !== "boolean") || (requirements.laplacian !== undefined && typeof requirements.laplacian !== "boolean")) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)}: requirements must be { gradient: boolean, laplacian: boolean }`, { path });
+  }
+  const rhs = loaded.rhs as (input: EquationInput, o: Record<string, unknown>) => Tensor1D;
+  const velocity = loaded.pointVelocity as ((input: EquationInput, o: Record<string, unknown>) => Tensor2D) | undefined;
+  if (velocity !== undefined && typeof velocity !== "function") {
+    throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)}: pointVelocity must be a function (input, options) → N×d tensor`, { path });
+  }
+  const equation: EvolutionEquation = {
+    name: typeof loaded.name === "string" ? loaded.name : basename(path),
+    requirements: { gradient: requirements.gradient !== false, laplacian: requirements.laplacian !== false },
+    extraState: [],
+    rhs: (input) => rhs(input, options),
+    ...(velocity !== undefined ? { pointVelocity: (input: EquationInput) => velocity(input, options) } : {}),
+  };
+  return { equation: guardEquation(path, equation), ...(exactSolution !== undefined ? { exactSolution } : {}) };
+}
+
+/** The module's exact solution, refusing a non-finite value with the point that gave it. */
+function checkedExact(path: string, exact: (t: number, x: Float64Array, o: Record<string, unknown>) => unknown, options: Record<string, unknown>): ExactSolution {
+  return (t, x) => {
+    const value = exact(t, x, options);
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new MinevoError(ErrorCode.NonFinite, `equation module ${quote(path)}: exactSolution(${t}, [${Array.from(x).join(", ")}]) returned ${quote(value)}; it must return a finite number`, { path });
+    }
+    return value;
+  };
+}
+
+/**
+ * The user's rhs (and velocity) with their failures named: an exception inside the module, or a
+ * result that is not a tensor of N values, becomes a one-line error saying which module.
+ */
+function guardEquation(path: string, equation: EvolutionEquation): EvolutionEquation {
+  const call = <T>(what: string, input: EquationInput, f: (input: EquationInput) => T, shape: (n: number, d: number) => number[]): T => {
+    let value: T;
+    try {
+      value = f(input);
+    } catch (error) {
+      if (isMinevoError(error)) throw error;
+      throw new MinevoError(ErrorCode.InvalidArgument, `equation module ${quote(path)}: ${what} threw: ${error instanceof Error ? error.message : String(error)}`, { path });
+    }
+    const expected = shape(input.points.shape[0], input.points.shape[1]);
+    const actual = (value as { shape?: unknown }).shape;
+    if (!Array.isArray(actual) || actual.length !== expected.length || actual.some((n, i) => n !== expected[i])) {
+      throw new MinevoError(
+        ErrorCode.DimensionMismatch,
+        `equation module ${quote(path)}: ${what} must return a tensor of shape [${expected.join(", ")}], got ${Array.isArray(actual) ? `[${actual.join(", ")}]` : quote(value)}`,
+        { path },
+      );
+    }
+    return value;
+  };
+  const pointVelocity = equation.pointVelocity;
+  return {
+    ...equation,
+    rhs: (input) => call("rhs", input, (i) => equation.rhs(i), (n) => [n]),
+    ...(pointVelocity !== undefined ? { pointVelocity: (input: EquationInput) => call("pointVelocity", input, (i) => pointVelocity.call(equation, i), (n, d) => [n, d]) } : {}),
+  };
 }
 
 function resolveChoice(slot: "network" | "sketch" | "integrator", choice: EvolveConfig["network"], recipe: OptionTree): ResolvedChoice {
@@ -267,10 +363,12 @@ export async function runEvolve(options: Record<string, unknown>, progress: Prog
   // Equation: a registered name with options (validated by its schema), or a module's definition.
   let equationChoice: ResolvedChoice | { module: string };
   let equationValue: unknown;
+  let moduleExact: ExactSolution | undefined;
   if (typeof config.equation === "object" && "module" in config.equation) {
-    const definition = await loadEquationModule(config.equation.module);
+    const loaded = await loadEquationModule(config.equation.module, config.equation.options ?? {});
     equationChoice = { module: config.equation.module };
-    equationValue = definition.with(definition.parseOptions(config.equation.options ?? {}));
+    equationValue = loaded.equation;
+    moduleExact = loaded.exactSolution;
   } else {
     const name = typeof config.equation === "string" ? config.equation : config.equation.name;
     const configured = registries.equation.configure(name, typeof config.equation === "string" ? {} : (config.equation.options ?? {}));
@@ -282,7 +380,8 @@ export async function runEvolve(options: Record<string, unknown>, progress: Prog
   const integrator = resolveChoice("integrator", config.integrator, {});
   const initial = initialFunction(config.initial, d);
   await prepareOutputDirectory(outDir);
-  if (resumeDir === undefined) await writeFileAtomic(join(outDir, "config.json"), toJson(config));
+  // `command` marks the folder as an evolve run for `minevo resume`.
+  if (resumeDir === undefined) await writeFileAtomic(join(outDir, "config.json"), toJson({ ...config, command: "evolve" }));
   let resume: EvolutionCheckpoint | undefined;
   const checkpointPath = join(outDir, "checkpoint.bin");
   if (resumeDir !== undefined && existsSync(checkpointPath)) {
@@ -296,6 +395,7 @@ export async function runEvolve(options: Record<string, unknown>, progress: Prog
   }
 
   const backend = await selectBackend(config.backend, { log: (line) => progress.log(line) });
+  noteBackend(backend, progress);
   const tf = backend.tf;
   const solver = createSolver({
     tf,
@@ -367,7 +467,7 @@ export async function runEvolve(options: Record<string, unknown>, progress: Prog
       throw new MinevoError(ErrorCode.IntegrationFailed, `the evolution stopped (${result.status}): ${result.message}`, { status: result.status, t: result.final.t });
     }
     const evolveSeconds = (performance.now() - evolveStart) / 1000;
-    const exact = exactSolution(equationChoice, config.initial, d, config.t0);
+    const exact = moduleExact ?? exactSolution(equationChoice, config.initial, d, config.t0);
     const test = testPoints(config, points, d, random);
     const snapshots = [...result.saved.filter((s) => s.t !== result.final.t), result.final];
     const accuracy: Record<string, unknown>[] = [];

@@ -19,6 +19,7 @@ import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/evolution";
 import "@minevo/diffusion";
+import { env as tensorFlowEnvironment } from "@tensorflow/tfjs-core";
 import { Command, CommanderError, Option } from "commander";
 import { runCommand } from "./run.js";
 import { backendNames } from "./sample-config.js";
@@ -26,6 +27,11 @@ import { backendNames } from "./sample-config.js";
 // Run as the workspace script (`pnpm --filter @minevo/cli minevo …`), pnpm starts us in
 // apps/cli; relative paths (--out, --config, a target module) mean the caller's directory.
 if (process.env["npm_lifecycle_event"] === "minevo" && process.env["INIT_CWD"]) process.chdir(process.env["INIT_CWD"]);
+
+// TensorFlow.js's console warnings (chiefly the cpu backend's multi-line "Hi, looks like you are
+// running TensorFlow.js in Node.js" banner) are not the command's output: every failure a user
+// can cause is our own one-line error, and the cpu hint is our own note (backend-note.ts).
+tensorFlowEnvironment().set("PROD", true);
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 

@@ -17,6 +17,8 @@ export interface ProgressSink {
   done(phase: string, summary: string): void;
   /** A line that is not progress (a warning, the backend chosen). */
   log(line: string): void;
+  /** A hint worth reading but not needed: dropped by --quiet. */
+  note(line: string): void;
 }
 
 function formatSeconds(seconds: number): string {
@@ -69,6 +71,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, opti
       stream.write(`${phase}: ${summary}\n`);
     },
     log(line) {
+      clear();
+      stream.write(`${line}\n`);
+    },
+    note(line) {
+      if (options.quiet === true) return;
       clear();
       stream.write(`${line}\n`);
     },

@@ -10,6 +10,7 @@ import { toCsv, toJson, writeFileAtomic } from "./files.js";
 import { marginalsFigure, pathsWindow, pointPathsFigure, samplesFigure, stepsFigure, window2d, type DensityGrid, type PointPaths } from "./plots/figures.js";
 import { writeFigure } from "./plots/render.js";
 import type { ProgressSink } from "./progress.js";
+import { noteBackend } from "./backend-note.js";
 import type { ResolvedSampleConfig } from "./sample-config.js";
 import { loadTarget, probeTarget } from "./target-module.js";
 
@@ -118,6 +119,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     return runConditionalSample(run, target, config.condition, started);
   }
   const backend = await selectBackend(config.backend, { log: (line) => progress.log(line) });
+  noteBackend(backend, progress);
   const tf = backend.tf;
   await probeTarget(tf, target, config.condition);
   progress.log(`target ${target.name}: ${target.description}; d = ${target.dim}, ${config.samples} samples, seed ${config.seed}${run.resume ? `; resuming from ${checkpointFile} (${run.resume.phase})` : ""}`);
@@ -270,17 +272,22 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
 /**
  * `--condition y=…` on a joint target π̃(x, y): @minevo/diffusion's conditional sampler (fit over
  * (x, y), forward evolution in x, reverse flow at the given y). Same files as the unconditional
- * run; log Ẑ is log Z(y) = log ∫ π̃(x, y) dx. The conditional sampler has no checkpoints yet, so
- * an interrupted conditional run restarts from the beginning on `minevo resume`.
+ * run; log Ẑ is log Z(y) = log ∫ π̃(x, y) dx. Checkpointed like the unconditional run (after the
+ * fit, every K forward steps, on SIGINT/SIGTERM); `minevo resume` continues from the checkpoint.
  */
 async function runConditionalSample(run: SampleRun, target: SamplingTarget, condition: readonly number[], started: number): Promise<SampleSummary> {
   const { config, outDir, progress } = run;
   if (run.signal?.aborted === true) throw new MinevoError(ErrorCode.Aborted, "stopped before the conditional run started");
   const backend = await selectBackend(config.backend, { log: (line) => progress.log(line) });
+  noteBackend(backend, progress);
   const tf = backend.tf;
   await probeTarget(tf, target, condition);
   const d = target.dim;
-  progress.log(`target ${target.name}: ${target.description}; x | y = (${condition.join(", ")}), d = ${d}, ${config.samples} samples, seed ${config.seed} (conditional runs are not checkpointed)`);
+  progress.log(
+    `target ${target.name}: ${target.description}; x | y = (${condition.join(", ")}), d = ${d}, ${config.samples} samples, seed ${config.seed}${run.resume ? `; resuming from ${checkpointFile} (${run.resume.phase})` : ""}`,
+  );
+  const checkpointPath = join(outDir, checkpointFile);
+  let lastCheckpoint = "";
   const result = await runConditionalOuSampler({
     tf,
     target,
@@ -300,6 +307,21 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
     integrator: config.integrator.name as never,
     integratorOptions: config.integrator.options as never,
     samplerTolerance: (config.samplerIntegrator.options.rtol as number | undefined) ?? 1e-6,
+    checkpoint: {
+      everySteps: config.checkpointEvery,
+      save: async (checkpoint) => {
+        await writeFileAtomic(checkpointPath, encodeCheckpoint(checkpoint));
+        const step = checkpoint.forward?.stepper;
+        lastCheckpoint = step === undefined ? checkpoint.phase : `${checkpoint.phase} at t = ${step.t.toFixed(4)}`;
+      },
+    },
+    ...(run.resume !== undefined ? { resume: run.resume } : {}),
+    ...(run.signal !== undefined ? { signal: run.signal } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof MinevoError && error.code === ErrorCode.Aborted && lastCheckpoint !== "") {
+      throw new MinevoError(ErrorCode.Aborted, `${error.message}; checkpoint saved (${lastCheckpoint})`, error.details, { cause: error });
+    }
+    throw error;
   });
   const slice = result.perCondition[0] as (typeof result.perCondition)[number];
   const indices = systematicResample(slice.logWeights, RandomStream.fromSeed(config.seed).derive("resample"));
@@ -344,7 +366,7 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
     fit: { iterations: result.fit.iterations, stopReason: result.fit.stopReason, valueRms: result.fit.valueRms, valueMaxAbs: result.fit.valueMaxAbs, warnings: result.fit.warnings },
     diagnostics: { forward: result.forward, sampler: slice.sampler },
     timings: { ...result.timings, output: (performance.now() - outputStart) / 1000, total: (performance.now() - started) / 1000 },
-    resumedFrom: null,
+    resumedFrom: run.resume?.phase ?? null,
     files: [...files, resultFile, configFile],
     config,
   };

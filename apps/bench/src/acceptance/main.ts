@@ -25,7 +25,7 @@ import { RandomStream, registries, setTensorFlowBackend, type SamplingTarget } f
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
-import { runMala, runOuSampler, type OuSamplerProgress } from "@minevo/diffusion";
+import { energyDistance, runMala, runOuSampler, systematicResample, type OuSamplerProgress } from "@minevo/diffusion";
 import { writeSection } from "../report.js";
 import { conditionalCases, conditionalReport, runConditionalCase, type ConditionalCaseResult } from "./conditional-case.js";
 import { exactCases, runExactCase, type ExactResult } from "./exact-accuracy.js";
@@ -40,6 +40,8 @@ interface MethodRow {
   readonly ess: number;
   readonly essPerSecond: number;
   readonly targetError: number;
+  /** Energy distance to exact draws of π (K equal-weight draws each side); absent where π cannot be sampled exactly. */
+  readonly energyDistance?: number;
   readonly note: string;
 }
 
@@ -50,6 +52,8 @@ interface SamplerCaseResult {
   readonly recipeNote: string;
   readonly errorLabel: string;
   readonly numSamples: number;
+  /** Energy distance between two independent exact sets of the same size: the floor. */
+  readonly energyFloor?: number;
   readonly mne: {
     readonly essFraction: number;
     readonly logZ: number;
@@ -93,6 +97,28 @@ function saveCase(result: CaseResult): void {
   writeReport();
 }
 
+/** How many draws each side of the energy distance (O(K²·d) pairs). */
+const energyDraws = 2000;
+
+/** K rows of `draws` (M×d) at evenly spaced indices: thinning for equally weighted MCMC draws. */
+function thin(draws: Float64Array, dim: number, k: number): Float64Array {
+  const count = draws.length / dim;
+  const out = new Float64Array(k * dim);
+  for (let j = 0; j < k; j++) {
+    const i = Math.min(count - 1, Math.floor(((j + 0.5) * count) / k));
+    out.set(draws.subarray(i * dim, (i + 1) * dim), j * dim);
+  }
+  return out;
+}
+
+/** K equal-weight rows of weighted draws by systematic resampling. */
+function resampleRows(samples: Float64Array, logWeights: ArrayLike<number>, dim: number, k: number, random: RandomStream): Float64Array {
+  const index = systematicResample(logWeights, random, k);
+  const out = new Float64Array(k * dim);
+  for (let j = 0; j < k; j++) out.set(samples.subarray((index[j] as number) * dim, ((index[j] as number) + 1) * dim), j * dim);
+  return out;
+}
+
 async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerCaseResult> {
   const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
   const random = RandomStream.fromSeed(seed);
@@ -119,6 +145,12 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   const d = target.dim;
   const numSamples = result.logWeights.length;
   const targetError = spec.error.compute(result.samples, result.normalisedWeights, d);
+  // Exact draws of π for the energy distance, and a second exact set: the distance two exact sets
+  // of this size are apart (the floor no sampler can beat at K draws).
+  const exactDraws = target.sample?.(random.derive("energy-exact"), energyDraws);
+  const energyFloor = target.sample === undefined ? undefined : energyDistance(exactDraws!, target.sample(random.derive("energy-floor"), energyDraws), d);
+  const energyOf = (draws: Float64Array): number | undefined => (exactDraws === undefined ? undefined : energyDistance(draws, exactDraws, d));
+  const mneEnergy = energyOf(resampleRows(result.samples, result.logWeights, d, energyDraws, random.derive("energy-resample")));
   log(`${spec.name}: MNE ${mneSeconds.toFixed(0)} s, ESS/M ${result.essFraction.toFixed(4)}, log Ẑ ${result.logZ.toFixed(4)} (forward ${result.logZForward.toFixed(4)}), ${spec.error.label} = ${targetError.toFixed(4)}`);
   const rows: MethodRow[] = [
     {
@@ -127,6 +159,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
       ess: result.ess,
       essPerSecond: result.ess / mneSeconds,
       targetError,
+      ...(mneEnergy !== undefined ? { energyDistance: mneEnergy } : {}),
       note: `fit ${result.timings.fit.toFixed(0)} s + points ${pointSeconds.toFixed(0)} s, forward ${result.timings.forward.toFixed(0)} s (${result.forward.acceptedSteps} steps, ${result.forward.rhsEvaluations} RHS), reverse ${result.timings.sample.toFixed(0)} s; Kish ESS of ${numSamples}`,
     },
   ];
@@ -138,6 +171,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     recipeNote: spec.recipeNote,
     errorLabel: spec.error.label,
     numSamples,
+    ...(energyFloor !== undefined ? { energyFloor } : {}),
     mne: { essFraction: result.essFraction, logZ: result.logZ, logZForward: result.logZForward, forward: result.forward, timings: result.timings, fitWarnings: result.fit.warnings },
     rows: [...rows],
     criteria,
@@ -149,6 +183,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     const count = draws.length / d;
     const uniform = new Float64Array(count).fill(1 / count);
     const error = spec.error.compute(draws, uniform, d);
+    const mcmcEnergy = energyOf(thin(draws, d, Math.min(energyDraws, count)));
     log(`${spec.name}: ${method} ${baseline.seconds.toFixed(0)} s, min ESS ${baseline.ess.toFixed(0)}, ${spec.error.label} = ${error.toFixed(4)}, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}`);
     rows.push({
       method,
@@ -156,6 +191,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
       ess: baseline.ess,
       essPerSecond: baseline.ess / baseline.seconds,
       targetError: error,
+      ...(mcmcEnergy !== undefined ? { energyDistance: mcmcEnergy } : {}),
       note: `${baseline.result.numChains} chains × ${baseline.result.numSamples} kept draws, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}, max R̂ ${Math.max(...Array.from(baseline.result.potentialScaleReduction)).toFixed(2)}; min-coordinate ESS`,
     });
     saveCase(partial());
@@ -175,10 +211,13 @@ function samplerReport(r: SamplerCaseResult): string {
     "",
     ...r.criteria.map((c) => `- ${c.name} = ${format(c.value)} (criterion ${c.bound}): ${verdict(c.pass)}`),
     "",
-    `| method | wall s | ESS | ESS/s | ${r.errorLabel} | notes |`,
-    "|---|---|---|---|---|---|",
-    ...r.rows.map((row) => `| ${row.method} | ${row.seconds.toFixed(0)} | ${row.ess.toFixed(0)} | ${format(row.essPerSecond)} | ${format(row.targetError)} | ${row.note} |`),
-    ...(["MALA", "HMC"].filter((m) => !r.rows.some((row) => row.method === m)).map((m) => `| ${m} | — | — | — | — | not run: the run was stopped at the deadline before this baseline finished |`)),
+    ...(r.energyFloor !== undefined
+      ? [`Energy distance to ${energyDraws} exact draws of π (MNE: ${energyDraws} draws resampled systematically from the weighted samples; MCMC: kept draws thinned evenly to ${energyDraws}); two independent exact sets of that size are ${format(r.energyFloor)} apart, the floor.`, ""]
+      : []),
+    `| method | wall s | ESS | ESS/s | ${r.errorLabel} | energy distance | notes |`,
+    "|---|---|---|---|---|---|---|",
+    ...r.rows.map((row) => `| ${row.method} | ${row.seconds.toFixed(0)} | ${row.ess.toFixed(0)} | ${format(row.essPerSecond)} | ${format(row.targetError)} | ${row.energyDistance === undefined ? "—" : format(row.energyDistance)} | ${row.note} |`),
+    ...(["MALA", "HMC"].filter((m) => !r.rows.some((row) => row.method === m)).map((m) => `| ${m} | — | — | — | — | — | not run: the run was stopped at the deadline before this baseline finished |`)),
     "",
   ];
   return lines.join("\n");

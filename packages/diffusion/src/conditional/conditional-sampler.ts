@@ -27,13 +27,20 @@ import {
   RandomStream,
   quote,
   registries,
+  isMinevoError,
+  type IntegrationResult,
   type PluginName,
   type PluginOptions,
+  type ResumableIntegrator,
   type SamplingTarget,
   type Seed,
+  type SolveSnapshot,
+  type StepReport,
   type TensorFlow,
 } from "@minevo/core";
 import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport, type MneState } from "@minevo/evolution";
+import { checkCheckpoint, checkpointFingerprint, describeDifferences, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
+import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
 import { appendCondition, checkCondition, conditionalNetworkDerivatives } from "./conditional-reverse-flow.js";
@@ -90,6 +97,20 @@ export interface ConditionalOuSamplerOptions<
   readonly numForwardProbes?: number;
   /** Default 0. */
   readonly seed?: Seed;
+  /**
+   * Save a checkpoint after the fit, every `everySteps` accepted forward steps and after the
+   * forward run (the same format as runOuSampler's: `encodeCheckpoint`/`decodeCheckpoint`). The
+   * per-condition stage is recomputed on resume: it takes seconds.
+   */
+  readonly checkpoint?: OuSamplerCheckpointOptions;
+  /**
+   * Continue from a checkpoint of a run with the same options. The conditions, M, the probes and
+   * the reverse-flow tolerance are not part of the check: the forward run does not depend on
+   * them, so a finished forward run can be resumed to sample at other y.
+   */
+  readonly resume?: OuSamplerCheckpoint;
+  /** Stop after the current LM iteration or forward step: save a checkpoint (when configured), then throw MinevoError `Aborted`. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ConditionalSamples {
@@ -284,6 +305,47 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
   }
   const seed = options.seed ?? 0;
   const random = RandomStream.fromSeed(seed);
+  const signal = options.signal;
+  const checkpoint = options.checkpoint;
+  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)} and save ${typeof checkpoint.save}`,
+      { field: "checkpoint" },
+    );
+  }
+  // The options that determine the fit and the forward run: a resume with others would not continue this run.
+  const settings: Record<string, unknown> = {
+    sampler: "conditional",
+    target: typeof options.target === "string" ? { name: options.target, options: options.targetOptions ?? null } : { object: target.name, dim: d, conditionDim: c },
+    form,
+    network: describeChoice(options.network, options.networkOptions),
+    sketch: describeChoice(options.sketch, options.sketchOptions),
+    integrator: describeChoice(options.integrator, options.integratorOptions),
+    numPoints,
+    pointScale,
+    conditionMean: [...conditionMean],
+    conditionScale,
+    numExtraFitPoints: numExtra,
+    fitPointScale,
+    anchor: Array.from(anchor),
+    weightDecay: options.weightDecay ?? 1e-4,
+    fitIterations,
+    horizon,
+    seed,
+  };
+  const fingerprint = checkpointFingerprint(settings);
+  const resume = options.resume;
+  if (resume !== undefined) {
+    checkCheckpoint(resume, "the resume checkpoint");
+    if (resume.fingerprint !== fingerprint) {
+      throw new MinevoError(
+        ErrorCode.InvalidOptions,
+        `the checkpoint was saved by a run with other options — ${describeDifferences(resume.settings, settings)}: resume with the options of the interrupted run`,
+        { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
+      );
+    }
+  }
 
   const solver = createSolver({
     tf,
@@ -317,32 +379,129 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
     }
     const width = d + c;
 
+    let latest: OuSamplerCheckpoint | undefined = resume;
+    const save = async (next: OuSamplerCheckpoint): Promise<void> => {
+      latest = next;
+      await checkpoint?.save(next);
+    };
+    const abort = (where: string): never => {
+      const saved = checkpoint !== undefined && latest !== undefined;
+      throw new MinevoError(
+        ErrorCode.Aborted,
+        `runConditionalOuSampler was aborted ${where}; ` +
+          (saved ? `the checkpoint of phase "${latest?.phase}" was saved: pass it as \`resume\` to continue` : "no checkpoint was saved (configure `checkpoint` to resume later)"),
+        { stage: where, phase: latest?.phase },
+      );
+    };
+
     // 1. The initial condition from the formula: points carry y from the broad reference.
-    const points = drawRows(random.derive("points"), numPoints, d, pointScale, conditionMean, conditionScale);
-    const fitPoints = new Float64Array((numExtra + numPoints) * width);
-    fitPoints.set(drawRows(random.derive("fit-points"), numExtra, d, fitPointScale, conditionMean, conditionScale));
-    fitPoints.set(points, numExtra * width);
+    const points = resume?.collocationPoints ?? drawRows(random.derive("points"), numPoints, d, pointScale, conditionMean, conditionScale);
     let start = performance.now();
-    const fit = await solver.fitInitialCondition({
-      points: fitPoints,
-      checkPoints: points,
-      target: await jointInitialCondition(tf, target, fitPoints, d, c, shift, anchor),
-      weightDecay: options.weightDecay ?? 1e-4,
-      maxIterations: fitIterations,
-    });
-    const fitSeconds = (performance.now() - start) / 1000;
+    let fit: InitialFitReport;
+    let fitSeconds: number;
+    if (resume !== undefined) {
+      fit = resume.fit;
+      fitSeconds = resume.timings.fit;
+    } else {
+      const fitPoints = new Float64Array((numExtra + numPoints) * width);
+      fitPoints.set(drawRows(random.derive("fit-points"), numExtra, d, fitPointScale, conditionMean, conditionScale));
+      fitPoints.set(points, numExtra * width);
+      let abortedAt: number | undefined;
+      try {
+        fit = await solver.fitInitialCondition({
+          points: fitPoints,
+          checkPoints: points,
+          target: await jointInitialCondition(tf, target, fitPoints, d, c, shift, anchor),
+          weightDecay: options.weightDecay ?? 1e-4,
+          maxIterations: fitIterations,
+          ...(signal !== undefined
+            ? {
+                onIteration: (p: { iteration: number }) => {
+                  if (signal.aborted) {
+                    abortedAt = p.iteration;
+                    throw new MinevoError(ErrorCode.Aborted, `aborted after LM iteration ${p.iteration}`);
+                  }
+                },
+              }
+            : {}),
+        });
+      } catch (error) {
+        if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
+          return abort(`during the initial fit, after LM iteration ${abortedAt} (the fit is not resumable part-way: it restarts)`);
+        }
+        throw error;
+      }
+      fitSeconds = (performance.now() - start) / 1000;
+      if (checkpoint !== undefined) {
+        await save({
+          version: 1,
+          phase: "fit-complete",
+          fingerprint,
+          settings,
+          random: random.getState(),
+          sketch: null,
+          collocationPoints: Float64Array.from(points),
+          fit,
+          forward: null,
+          forwardSteps: [],
+          timings: { fit: fitSeconds, forward: 0 },
+        });
+      }
+      if (signal?.aborted === true) abort("after the initial fit");
+    }
 
     // 2. Forward in x with dense output; every point keeps its y.
     start = performance.now();
-    const run = solver.prepare({ parameters: fit.parameters, points });
-    const forward = await (async () => {
-      try {
-        return await solver.integrator.solve<MneState>({ rhs: run.rhs, t0: 0, t1: horizon, y0: run.initialState }, { save: { kind: "dense" } });
-      } finally {
-        run.dispose();
+    const previousForwardSeconds = resume?.timings.forward ?? 0;
+    const forwardResume = resume !== undefined && resume.phase !== "fit-complete" ? (resume.forward ?? undefined) : undefined;
+    const integrator = checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator;
+    const run = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
+    const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
+    let forward: IntegrationResult<MneState>;
+    try {
+      forward = await (integrator as ResumableIntegrator).solve<MneState>(
+        { rhs: run.rhs, t0: 0, t1: horizon, y0: run.initialState },
+        {
+          save: { kind: "dense" },
+          ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
+          onStep: (r: StepReport) => {
+            forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: run.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
+          },
+          ...(checkpoint !== undefined
+            ? {
+                checkpoint: {
+                  everySteps: checkpoint.everySteps,
+                  atEnd: true,
+                  save: (snapshot: SolveSnapshot<MneState>) =>
+                    save({
+                      version: 1,
+                      phase: snapshot.stepper.status === "success" ? "forward-complete" : "forward",
+                      fingerprint,
+                      settings,
+                      random: random.getState(),
+                      sketch: solver.sketch.getState(),
+                      collocationPoints: Float64Array.from(points),
+                      fit,
+                      forward: snapshot,
+                      forwardSteps: [...forwardSteps],
+                      timings: { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 },
+                    }),
+                },
+              }
+            : {}),
+          ...(signal !== undefined ? { signal } : {}),
+        },
+      );
+    } catch (error) {
+      if (isMinevoError(error, ErrorCode.Aborted)) {
+        const t = (error.details as { t?: number }).t;
+        return abort(`in the forward evolution at t = ${t} of ${horizon} (after ${forwardSteps.length} accepted steps)`);
       }
-    })();
-    const forwardSeconds = (performance.now() - start) / 1000;
+      throw error;
+    } finally {
+      run.dispose();
+    }
+    const forwardSeconds = previousForwardSeconds + (performance.now() - start) / 1000;
     try {
       if (forward.status !== "success") {
         throw new MinevoError(

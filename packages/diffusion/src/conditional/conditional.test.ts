@@ -17,6 +17,7 @@ import "@minevo/sketching";
 import "@minevo/integrators";
 import { ErrorCode, MinevoError, registries, selectBackend, type SamplingTarget } from "@minevo/core";
 import "../index.js";
+import { decodeCheckpoint, encodeCheckpoint } from "../sampler/checkpoint.js";
 import { runConditionalOuSampler } from "./conditional-sampler.js";
 
 const ciRecipe = {
@@ -89,5 +90,76 @@ describe("runConditionalOuSampler on the joint Gaussian", () => {
     expect(await rejectionCode(runConditionalOuSampler({ tf, target: "joint-gaussian", conditions: [Float64Array.of(0, 1)] }))).toBe(ErrorCode.DimensionMismatch);
     expect(await rejectionCode(runConditionalOuSampler({ tf, target: "joint-gaussian", conditions: [Float64Array.of(Number.NaN)] }))).toBe(ErrorCode.NonFinite);
     expect(await rejectionCode(runConditionalOuSampler({ tf, target: "joint-gaussian", conditions: [] }))).toBe(ErrorCode.InvalidOptions);
+  });
+});
+
+describe("runConditionalOuSampler checkpoints", () => {
+  const small = {
+    ...ciRecipe,
+    numPoints: 120,
+    numExtraFitPoints: 120,
+    fitIterations: 20,
+    horizon: 3,
+    numSamples: 200,
+    numForwardProbes: 200,
+    networkOptions: { ...ciRecipe.networkOptions, hiddenWidths: [8] },
+    sketch: "dense",
+    sketchOptions: { regularisation: { kind: "relative-trace", epsilon: 1e-8 } },
+  } as const;
+
+  it("a run resumed from a mid-forward checkpoint (through bytes) gives bitwise the uninterrupted run's numbers; other options are refused", async () => {
+    const { tf: cpu } = await selectBackend("cpu");
+    const conditions = [Float64Array.of(0.5)];
+    const saved: Uint8Array[] = [];
+    const whole = await runConditionalOuSampler({
+      tf: cpu,
+      target: "joint-gaussian",
+      conditions,
+      ...small,
+      checkpoint: { everySteps: 2, save: (c) => void saved.push(encodeCheckpoint(c)) },
+    });
+    const phases = saved.map((bytes) => decodeCheckpoint(bytes).phase);
+    expect(phases[0]).toBe("fit-complete");
+    expect(phases.at(-1)).toBe("forward-complete");
+    const middle = saved.map((bytes) => decodeCheckpoint(bytes)).find((c) => c.phase === "forward");
+    expect(middle, `phases: ${phases.join(", ")}`).toBeDefined();
+    const resumed = await runConditionalOuSampler({ tf: cpu, target: "joint-gaussian", conditions, ...small, resume: middle! });
+    const a = whole.perCondition[0]!;
+    const b = resumed.perCondition[0]!;
+    expect(b.logZ).toBe(a.logZ);
+    expect(b.logZForward).toBe(a.logZForward);
+    expect(Array.from(b.samples)).toEqual(Array.from(a.samples));
+    expect(Array.from(resumed.finalParameters)).toEqual(Array.from(whole.finalParameters));
+    expect(resumed.forward.acceptedSteps).toBe(whole.forward.acceptedSteps);
+    // A checkpoint of one run does not continue another.
+    expect(await rejectionCode(runConditionalOuSampler({ tf: cpu, target: "joint-gaussian", conditions, ...small, horizon: 4, resume: middle! }))).toBe(ErrorCode.InvalidOptions);
+  });
+
+  it("an abort during the forward run saves a checkpoint and throws Aborted; resuming finishes the run", async () => {
+    const { tf: cpu } = await selectBackend("cpu");
+    const conditions = [Float64Array.of(0.5)];
+    const controller = new AbortController();
+    let latest: Uint8Array | undefined;
+    const code = await rejectionCode(
+      runConditionalOuSampler({
+        tf: cpu,
+        target: "joint-gaussian",
+        conditions,
+        ...small,
+        signal: controller.signal,
+        checkpoint: {
+          everySteps: 1,
+          save: (c) => {
+            latest = encodeCheckpoint(c);
+            if (c.phase === "forward") controller.abort();
+          },
+        },
+      }),
+    );
+    expect(code).toBe(ErrorCode.Aborted);
+    const checkpoint = decodeCheckpoint(latest!);
+    expect(checkpoint.phase).toBe("forward");
+    const finished = await runConditionalOuSampler({ tf: cpu, target: "joint-gaussian", conditions, ...small, resume: checkpoint });
+    expect(Number.isFinite(finished.perCondition[0]!.logZ)).toBe(true);
   });
 });

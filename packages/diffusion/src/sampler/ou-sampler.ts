@@ -261,7 +261,8 @@ function givenPoints(values: Float64Array, d: number, name: string, allowEmpty: 
 }
 
 /** A component choice as plain data for the fingerprint: name and options where known. */
-function describeChoice(choice: unknown, options: unknown): unknown {
+/** @internal A plugin choice as plain data for a checkpoint's settings (shared with the conditional sampler). */
+export function describeChoice(choice: unknown, options: unknown): unknown {
   if (choice === undefined) return null;
   if (typeof choice === "string") return { name: choice, options: options ?? null };
   if (typeof choice === "object" && choice !== null) {
@@ -320,7 +321,8 @@ async function batchedInitialCondition(tf: TensorFlow, target: SamplingTarget, p
   };
 }
 
-function resumableIntegrator(integrator: Integrator): ResumableIntegrator {
+/** @internal The integrator with snapshot/restore, or a clear error (shared with the conditional sampler). */
+export function resumableIntegrator(integrator: Integrator): ResumableIntegrator {
   if (typeof (integrator as Partial<ResumableIntegrator>).restoreStepper !== "function") {
     throw new MinevoError(
       ErrorCode.InvalidOptions,
