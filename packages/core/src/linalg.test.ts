@@ -41,6 +41,26 @@ describe("float64 linear algebra", () => {
     expect(factor.logDeterminant()).toBeCloseTo(logDet, 9);
   });
 
+  it("Cholesky of every order parity (the 2×2-blocked rows and the odd last row): LLᵀ = A, L lower, repeatable", () => {
+    for (const n of [1, 2, 3, 4, 7, 8, 33, 64]) {
+      const a = spd(n, 10 + n);
+      const l = cholesky(a).lower;
+      const scale = Math.max(...Array.from(a.data, Math.abs));
+      expect(maxAbsDiff(multiply(l, transpose(l)).data, a.data) / scale, `n = ${n}`).toBeLessThan(1e-13);
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) expect(l.data[i * n + j]).toBe(0);
+      expect(Array.from(cholesky(a).lower.data)).toEqual(Array.from(l.data));
+    }
+  });
+
+  it("names the pivot that fails, in the blocked rows and in the odd last row", () => {
+    // Indefinite at pivot 1 (inside the first 2×2 block) and at pivot 2 (the odd last row).
+    const inBlock = thrown(() => cholesky(denseMatrix(3, 3, [1, 2, 0, 2, 1, 0, 0, 0, 1])));
+    expect(isMinevoError(inBlock, ErrorCode.NotPositiveDefinite)).toBe(true);
+    expect((inBlock as Error).message).toContain("pivot 1");
+    const lastRow = thrown(() => cholesky(denseMatrix(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, -1])));
+    expect((lastRow as Error).message).toContain("pivot 2");
+  });
+
   it("refuses a matrix that is not positive definite, and a non-finite one", () => {
     const a = denseMatrix(2, 2, [1, 2, 2, 1]);
     expect(isMinevoError(thrown(() => cholesky(a)), ErrorCode.NotPositiveDefinite)).toBe(true);

@@ -84,11 +84,99 @@ export interface CholeskyFactor {
   logDeterminant(): number;
 }
 
+function notPositiveDefinite(n: number, pivot: number, value: number): never {
+  throw new MinevoError(
+    ErrorCode.NotPositiveDefinite,
+    `cholesky: the ${n}×${n} matrix is not positive definite to float64 precision (pivot ${pivot} is ${value}); increase the ridge λ`,
+    { n, pivot, value },
+  );
+}
+
+/**
+ * L of A = LLᵀ (row-major, lower triangle; A's lower triangle is read), by rows, two at a time:
+ * each pass over k updates a 2×2 block — rows i, i+1 of L against rows j, j+1 — from four
+ * streamed loads into four independent sums, where one entry at a time costs two loads per
+ * product. 2.5–3.8× the speed of the entry-by-entry loop at n = 1188–2000 (measured with both in
+ * one process). The summation order is fixed, so the result repeats bitwise.
+ */
+function choleskyLower(src: ArrayLike<number>, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    for (let j = 0; j + 1 < i; j += 2) {
+      const c0 = j * n;
+      const c1 = c0 + n;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      for (let k = 0; k < j; k++) {
+        const a0 = l[r0 + k] as number;
+        const a1 = l[r1 + k] as number;
+        const b0 = l[c0 + k] as number;
+        const b1 = l[c1 + k] as number;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+      }
+      const ljj = l[c0 + j] as number;
+      const lj1j = l[c1 + j] as number;
+      const lj1j1 = l[c1 + j + 1] as number;
+      const x0 = ((src[r0 + j] as number) - s00) / ljj;
+      const x1 = ((src[r1 + j] as number) - s10) / ljj;
+      l[r0 + j] = x0;
+      l[r1 + j] = x1;
+      l[r0 + j + 1] = ((src[r0 + j + 1] as number) - s01 - x0 * lj1j) / lj1j1;
+      l[r1 + j + 1] = ((src[r1 + j + 1] as number) - s11 - x1 * lj1j) / lj1j1;
+    }
+    // The 2×2 block on the diagonal.
+    let s00 = 0;
+    let s10 = 0;
+    let s11 = 0;
+    for (let k = 0; k < i; k++) {
+      const a0 = l[r0 + k] as number;
+      const a1 = l[r1 + k] as number;
+      s00 += a0 * a0;
+      s10 += a1 * a0;
+      s11 += a1 * a1;
+    }
+    const pivot0 = (src[r0 + i] as number) - s00;
+    if (!(pivot0 > 0)) notPositiveDefinite(n, i, pivot0);
+    const lii = Math.sqrt(pivot0);
+    l[r0 + i] = lii;
+    const x = ((src[r1 + i] as number) - s10) / lii;
+    l[r1 + i] = x;
+    const pivot1 = (src[r1 + i + 1] as number) - s11 - x * x;
+    if (!(pivot1 > 0)) notPositiveDefinite(n, i + 1, pivot1);
+    l[r1 + i + 1] = Math.sqrt(pivot1);
+  }
+  if (i < n) {
+    // The last row of an odd order, entry by entry.
+    const r0 = i * n;
+    for (let j = 0; j <= i; j++) {
+      const c0 = j * n;
+      let sum = 0;
+      for (let k = 0; k < j; k++) sum += (l[r0 + k] as number) * (l[c0 + k] as number);
+      const value = (src[r0 + j] as number) - sum;
+      if (j < i) {
+        l[r0 + j] = value / (l[c0 + j] as number);
+      } else {
+        if (!(value > 0)) notPositiveDefinite(n, i, value);
+        l[r0 + i] = Math.sqrt(value);
+      }
+    }
+  }
+  return l;
+}
+
 /**
  * Cholesky factorisation, hand-written on row-major Float64Array: the dense MNE strategy and the
  * initial fit factor matrices of order 10³, where ml-matrix's array-of-rows Cholesky was 10×
- * slower. Row-oriented (each entry is a dot product of two contiguous row prefixes), so the inner
- * loop streams through memory. Throws {@link ErrorCode.NotPositiveDefinite} when A is not
+ * slower. Row-oriented (entries are dot products of contiguous row prefixes, two rows at a time),
+ * so the inner loop streams through memory. Throws {@link ErrorCode.NotPositiveDefinite} when A is not
  * numerically positive definite — add a ridge (A + λI) rather than retrying the same matrix.
  * Only the lower triangle of A is read.
  */
@@ -96,41 +184,7 @@ export function cholesky(a: DenseMatrix): CholeskyFactor {
   requireSquare(a, "cholesky");
   requireFinite(a, "cholesky");
   const n = a.rows;
-  const l = new Float64Array(n * n);
-  const src = a.data;
-  for (let i = 0; i < n; i++) {
-    const rowI = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rowJ = j * n;
-      // Four partial sums: independent dependency chains the CPU overlaps (3–4× the speed of
-      // one running sum); the summation order is fixed, so results repeat bitwise.
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 3 < j; k += 4) {
-        s0 += (l[rowI + k] as number) * (l[rowJ + k] as number);
-        s1 += (l[rowI + k + 1] as number) * (l[rowJ + k + 1] as number);
-        s2 += (l[rowI + k + 2] as number) * (l[rowJ + k + 2] as number);
-        s3 += (l[rowI + k + 3] as number) * (l[rowJ + k + 3] as number);
-      }
-      for (; k < j; k++) s0 += (l[rowI + k] as number) * (l[rowJ + k] as number);
-      const sum = (src[rowI + j] as number) - (s0 + s1 + (s2 + s3));
-      if (i === j) {
-        if (!(sum > 0)) {
-          throw new MinevoError(
-            ErrorCode.NotPositiveDefinite,
-            `cholesky: the ${n}×${n} matrix is not positive definite to float64 precision (pivot ${i} is ${sum}); increase the ridge λ`,
-            { n, pivot: i, value: sum },
-          );
-        }
-        l[rowI + i] = Math.sqrt(sum);
-      } else {
-        l[rowI + j] = sum / (l[rowJ + j] as number);
-      }
-    }
-  }
+  const l = choleskyLower(a.data, n);
   const lower: DenseMatrix = { rows: n, cols: n, data: l };
   return {
     n,
