@@ -11,6 +11,7 @@ import { marginalsFigure, pathsWindow, pointPathsFigure, samplesFigure, stepsFig
 import { writeFigure } from "./plots/render.js";
 import type { ProgressSink } from "./progress.js";
 import { noteBackend } from "./backend-note.js";
+import { sketchSaturationWarning } from "./sketch-saturation.js";
 import type { ResolvedSampleConfig } from "./sample-config.js";
 import { loadTarget, probeTarget } from "./target-module.js";
 
@@ -165,7 +166,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
   progress.done("fit", `${result.fit.iterations} iterations, value RMS ${result.fit.valueRms.toExponential(2)}`);
   progress.done("forward", `${result.forward.status}, ${result.forward.acceptedSteps} steps (+${result.forward.rejectedSteps} rejected)`);
   progress.done("sampling", `${result.sampler.acceptedSteps} steps (+${result.sampler.rejectedSteps} rejected)`);
-  for (const warning of result.fit.warnings) progress.log(`warning: ${warning}`);
+  const saturation = sketchSaturationWarning(result.diagnostics.forwardSteps, config.sketch);
+  const warnings = [...result.fit.warnings, ...(saturation !== undefined ? [saturation] : [])];
+  for (const warning of warnings) progress.log(`warning: ${warning}`);
 
   const outputStart = performance.now();
   const d = target.dim;
@@ -229,6 +232,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     essFraction: result.essFraction,
     weightedMean: mean,
     ...(Object.keys(exact).length > 0 ? { exact } : {}),
+    warnings,
     independenceChain: { acceptanceRate: result.chain.acceptanceRate },
     backend: describeBackend(backend),
     fit: {

@@ -178,6 +178,24 @@ describe("minevo sample --condition", () => {
   });
 });
 
+describe("minevo sample: the sketch-saturation warning", () => {
+  it("warns, in result.json and on stderr, when the effective rank reaches the sketch size, and names the fix", async () => {
+    const run = join(dir, "saturated");
+    const outcome = await runCli([
+      "sample", "--config", configPath, "--sketch", "gaussian", "--sketch-option", "sketchSize=4", "--no-plots", "--out", run,
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const warnings = readJson(join(run, "result.json")).warnings as string[];
+    const saturation = warnings.find((w) => w.includes("sketch was saturated"));
+    expect(saturation, JSON.stringify(warnings)).toBeDefined();
+    expect(saturation).toContain("of n = 4");
+    expect(saturation).toContain("--sketch-option sketchSize=8");
+    expect(outcome.stderr).toContain("warning: the gaussian sketch was saturated");
+    // The dense reference run has no sketch size, hence no such warning.
+    expect((reference.warnings as string[]).some((w) => w.includes("saturated"))).toBe(false);
+  });
+});
+
 describe("minevo sample --condition: nothing lost", () => {
   const conditionalArgs = (run: string): string[] => [
     "sample", "--target", "joint-gaussian", "--condition", "y=0.5", "--backend", "cpu", "--samples", "300", "--points", "150",

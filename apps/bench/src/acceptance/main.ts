@@ -97,6 +97,15 @@ function saveCase(result: CaseResult): void {
   writeReport();
 }
 
+/** The fit points of a case with `fitJitter`: copies of the collocation points, each moved by N(0, jitter²I). */
+function jitteredFitPoints(spec: SamplerCase, points: Float64Array | undefined, random: RandomStream): Float64Array | undefined {
+  if (spec.points.kind !== "mala+broad" || spec.points.fitJitter === undefined || points === undefined) return undefined;
+  const copies = spec.points.fitCopies ?? 2;
+  const noise = random.fillNormal(new Float64Array(copies * points.length), 0, spec.points.fitJitter);
+  for (let k = 0; k < copies; k++) for (let i = 0; i < points.length; i++) noise[k * points.length + i] = (noise[k * points.length + i] as number) + (points[i] as number);
+  return noise;
+}
+
 /** How many draws each side of the energy distance (O(K²·d) pairs). */
 const energyDraws = 2000;
 
@@ -125,6 +134,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   const start = performance.now();
   const points = collocationPoints(spec, target, random);
   const pointSeconds = (performance.now() - start) / 1000;
+  const extraFitPoints = jitteredFitPoints(spec, points, random.derive("fit-jitter"));
   let lastLogged = 0;
   const result = await runOuSampler({
     tf,
@@ -132,6 +142,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     seed,
     ...spec.recipe,
     ...(points !== undefined ? { collocationPoints: points } : {}),
+    ...(extraFitPoints !== undefined ? { extraFitPoints } : {}),
     onProgress: (p: OuSamplerProgress) => {
       const now = performance.now();
       if (now - lastLogged < 15_000) return;
@@ -267,7 +278,7 @@ function writeReport(): void {
     const r = saved.get(name);
     if (r?.kind === "sampler") parts.push(samplerReport(r));
     if (r?.kind === "conditional") parts.push(conditionalReport(r));
-    if (r?.kind === "failed") parts.push(`#### ${r.name}\n\n**FAIL**: the run stopped with an error: ${r.message}\n`);
+    if (r?.kind === "failed") parts.push(`#### ${r.name}\n\n**not passed**: ${r.message}\n`);
   }
   const missing = caseOrder.filter((n) => !saved.has(n));
   if (missing.length > 0) parts.push(`Not run (or not finished) in this record: ${missing.join(", ")}.`);
