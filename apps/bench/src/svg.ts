@@ -32,8 +32,10 @@ export function lineChart(options: ChartOptions): string {
   const all = options.series.flatMap((s) => s.points).filter((p) => Number.isFinite(fx(p.x)) && Number.isFinite(fy(p.y)));
   const xs = all.map((p) => fx(p.x));
   const ys = all.map((p) => fy(p.y));
-  let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  // No finite point yet (a report written after the first cell): an empty frame, not the ±Infinity
+  // range whose tick loop never ends (it ran Node out of memory twice in bench:scaling).
+  let [x0, x1] = all.length > 0 ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  let [y0, y1] = all.length > 0 ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   if (!(x1 > x0)) [x0, x1] = [x0 - 1, x0 + 1];
   if (!(y1 > y0)) [y0, y1] = [y0 - 1, y0 + 1];
   const padY = 0.05 * (y1 - y0);

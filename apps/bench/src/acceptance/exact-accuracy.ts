@@ -120,6 +120,14 @@ export const exactCases: readonly ExactCase[] = [
     tolerance: 1e-4,
   },
   {
+    name: "exact-3mode-d2-n600-wide",
+    description:
+      "3 modes, d = 2, as exact-3mode-d2-n600 with N = 2000 collocation points from N(0, 2.5²I) and fit points from N(0, 3.5²I): at t = 2 and 5 that run's error came from exact samples in the tails (ρ ~ 1e-5…1e-7), 1.5–2 away from the nearest point",
+    mixture: threeModes,
+    recipe: { ...stableRecipe, numPoints: 2000, pointScale: 2.5, fitPointScale: 3.5, sketchSize: 600, fitGradients: true },
+    tolerance: 1e-4,
+  },
+  {
     name: "exact-4mode-d10",
     description: "4 modes, d = 10, weights 0.4/0.3/0.2/0.1, correlated covariances",
     mixture: {
