@@ -128,6 +128,13 @@ export const exactCases: readonly ExactCase[] = [
     tolerance: 1e-4,
   },
   {
+    name: "exact-3mode-d2-n600-wide-fit200",
+    description: "3 modes, d = 2, as exact-3mode-d2-n600-wide with 200 LM iterations: its t = 0.5 error (5e-4) came from the fit (value RMS 4.9e-2 after 100 iterations)",
+    mixture: threeModes,
+    recipe: { ...stableRecipe, numPoints: 2000, pointScale: 2.5, fitPointScale: 3.5, sketchSize: 600, fitGradients: true, fitIterations: 200 },
+    tolerance: 1e-4,
+  },
+  {
     name: "exact-4mode-d10",
     description: "4 modes, d = 10, weights 0.4/0.3/0.2/0.1, correlated covariances",
     mixture: {
