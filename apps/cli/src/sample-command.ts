@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { ErrorCode, MinevoError, RandomStream, quote, selectBackend, type ActiveBackend, type SamplingTarget, type TensorFlow } from "@minevo/core";
-import { encodeCheckpoint, runConditionalOuSampler, runOuSampler, systematicResample, type OuSamplerCheckpoint, type OuSamplerProgress, type OuSamplerResult } from "@minevo/diffusion";
+import { encodeCheckpoint, runConditionalOuSampler, runOuSampler, systematicResample, type OuSamplerCheckpoint, type OuSamplerCheckpointOptions, type OuSamplerProgress, type OuSamplerResult } from "@minevo/diffusion";
 import { toCsv, toJson, writeFileAtomic } from "./files.js";
 import { marginalsFigure, pathsWindow, pointPathsFigure, samplesFigure, stepsFigure, window2d, type DensityGrid, type PointPaths } from "./plots/figures.js";
 import { writeFigure } from "./plots/render.js";
@@ -97,6 +97,39 @@ function progressHandler(progress: ProgressSink, config: ResolvedSampleConfig): 
   };
 }
 
+/**
+ * The sampler options that save DIR/checkpoint.bin atomically every K forward steps (and resume
+ * from it, and stop on the run's signal), and the rejection handler that adds which checkpoint
+ * was saved to an abort's message. Shared by the unconditional and the conditional run.
+ */
+function checkpointing(run: SampleRun): {
+  options: { checkpoint: OuSamplerCheckpointOptions; resume?: OuSamplerCheckpoint; signal?: AbortSignal };
+  explainAbort: (error: unknown) => never;
+} {
+  const checkpointPath = join(run.outDir, checkpointFile);
+  let lastCheckpoint = "";
+  return {
+    options: {
+      checkpoint: {
+        everySteps: run.config.checkpointEvery,
+        save: async (checkpoint) => {
+          await writeFileAtomic(checkpointPath, encodeCheckpoint(checkpoint));
+          const step = checkpoint.forward?.stepper;
+          lastCheckpoint = step === undefined ? checkpoint.phase : `${checkpoint.phase} at t = ${step.t.toFixed(4)}`;
+        },
+      },
+      ...(run.resume !== undefined ? { resume: run.resume } : {}),
+      ...(run.signal !== undefined ? { signal: run.signal } : {}),
+    },
+    explainAbort: (error: unknown): never => {
+      if (error instanceof MinevoError && error.code === ErrorCode.Aborted && lastCheckpoint !== "") {
+        throw new MinevoError(ErrorCode.Aborted, `${error.message}; checkpoint saved (${lastCheckpoint})`, error.details, { cause: error });
+      }
+      throw error;
+    },
+  };
+}
+
 /** Runs the sampler and writes every output of the contract into `outDir`. */
 export async function runSample(run: SampleRun): Promise<SampleSummary> {
   const { config, outDir, progress } = run;
@@ -125,8 +158,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
   await probeTarget(tf, target, config.condition);
   progress.log(`target ${target.name}: ${target.description}; d = ${target.dim}, ${config.samples} samples, seed ${config.seed}${run.resume ? `; resuming from ${checkpointFile} (${run.resume.phase})` : ""}`);
 
-  const checkpointPath = join(outDir, checkpointFile);
-  let lastCheckpoint = "";
+  const checkpoints = checkpointing(run);
   const result: OuSamplerResult = await runOuSampler({
     tf,
     target,
@@ -146,23 +178,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     integratorOptions: config.integrator.options as never,
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
-    checkpoint: {
-      everySteps: config.checkpointEvery,
-      save: async (checkpoint) => {
-        await writeFileAtomic(checkpointPath, encodeCheckpoint(checkpoint));
-        const step = checkpoint.forward?.stepper;
-        lastCheckpoint = step === undefined ? checkpoint.phase : `${checkpoint.phase} at t = ${step.t.toFixed(4)}`;
-      },
-    },
-    ...(run.resume !== undefined ? { resume: run.resume } : {}),
-    ...(run.signal !== undefined ? { signal: run.signal } : {}),
+    ...checkpoints.options,
     onProgress: progressHandler(progress, config),
-  }).catch((error: unknown) => {
-    if (error instanceof MinevoError && error.code === ErrorCode.Aborted && lastCheckpoint !== "") {
-      throw new MinevoError(ErrorCode.Aborted, `${error.message}; checkpoint saved (${lastCheckpoint})`, error.details, { cause: error });
-    }
-    throw error;
-  });
+  }).catch(checkpoints.explainAbort);
   progress.done("fit", `${result.fit.iterations} iterations, value RMS ${result.fit.valueRms.toExponential(2)}`);
   progress.done("forward", `${result.forward.status}, ${result.forward.acceptedSteps} steps (+${result.forward.rejectedSteps} rejected)`);
   progress.done("sampling", `${result.sampler.acceptedSteps} steps (+${result.sampler.rejectedSteps} rejected)`);
@@ -290,8 +308,7 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
   progress.log(
     `target ${target.name}: ${target.description}; x | y = (${condition.join(", ")}), d = ${d}, ${config.samples} samples, seed ${config.seed}${run.resume ? `; resuming from ${checkpointFile} (${run.resume.phase})` : ""}`,
   );
-  const checkpointPath = join(outDir, checkpointFile);
-  let lastCheckpoint = "";
+  const checkpoints = checkpointing(run);
   const result = await runConditionalOuSampler({
     tf,
     target,
@@ -311,22 +328,8 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
     integrator: config.integrator.name as never,
     integratorOptions: config.integrator.options as never,
     samplerTolerance: (config.samplerIntegrator.options.rtol as number | undefined) ?? 1e-6,
-    checkpoint: {
-      everySteps: config.checkpointEvery,
-      save: async (checkpoint) => {
-        await writeFileAtomic(checkpointPath, encodeCheckpoint(checkpoint));
-        const step = checkpoint.forward?.stepper;
-        lastCheckpoint = step === undefined ? checkpoint.phase : `${checkpoint.phase} at t = ${step.t.toFixed(4)}`;
-      },
-    },
-    ...(run.resume !== undefined ? { resume: run.resume } : {}),
-    ...(run.signal !== undefined ? { signal: run.signal } : {}),
-  }).catch((error: unknown) => {
-    if (error instanceof MinevoError && error.code === ErrorCode.Aborted && lastCheckpoint !== "") {
-      throw new MinevoError(ErrorCode.Aborted, `${error.message}; checkpoint saved (${lastCheckpoint})`, error.details, { cause: error });
-    }
-    throw error;
-  });
+    ...checkpoints.options,
+  }).catch(checkpoints.explainAbort);
   const slice = result.perCondition[0] as (typeof result.perCondition)[number];
   const indices = systematicResample(slice.logWeights, RandomStream.fromSeed(config.seed).derive("resample"));
   const resampled = new Float64Array(indices.length * d);
