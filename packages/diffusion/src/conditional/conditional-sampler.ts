@@ -39,7 +39,7 @@ import {
   type TensorFlow,
 } from "@minevo/core";
 import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport, type MneState } from "@minevo/evolution";
-import { checkCheckpoint, checkpointFingerprint, describeDifferences, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
+import { checkCheckpoint, checkpointFingerprint, describeDifferences, fitCompleteCheckpoint, forwardCheckpoint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
 import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
@@ -433,19 +433,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
       }
       fitSeconds = (performance.now() - start) / 1000;
       if (checkpoint !== undefined) {
-        await save({
-          version: 1,
-          phase: "fit-complete",
-          fingerprint,
-          settings,
-          random: random.getState(),
-          sketch: null,
-          collocationPoints: Float64Array.from(points),
-          fit,
-          forward: null,
-          forwardSteps: [],
-          timings: { fit: fitSeconds, forward: 0 },
-        });
+        await save(fitCompleteCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, fitSeconds));
       }
       if (signal?.aborted === true) abort("after the initial fit");
     }
@@ -473,19 +461,9 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
                   everySteps: checkpoint.everySteps,
                   atEnd: true,
                   save: (snapshot: SolveSnapshot<MneState>) =>
-                    save({
-                      version: 1,
-                      phase: snapshot.stepper.status === "success" ? "forward-complete" : "forward",
-                      fingerprint,
-                      settings,
-                      random: random.getState(),
-                      sketch: solver.sketch.getState(),
-                      collocationPoints: Float64Array.from(points),
-                      fit,
-                      forward: snapshot,
-                      forwardSteps: [...forwardSteps],
-                      timings: { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 },
-                    }),
+                    save(
+                      forwardCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, snapshot, solver.sketch.getState(), forwardSteps, { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 }),
+                    ),
                 },
               }
             : {}),

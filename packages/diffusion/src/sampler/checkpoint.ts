@@ -50,6 +50,40 @@ export interface OuSamplerCheckpoint {
   readonly timings: { readonly fit: number; readonly forward: number };
 }
 
+/** What every checkpoint of one run carries whatever its phase. */
+export interface CheckpointRun {
+  readonly fingerprint: string;
+  readonly settings: { readonly [key: string]: unknown };
+  readonly random: RandomStreamState;
+  readonly collocationPoints: Float64Array;
+  readonly fit: InitialFitReport;
+}
+
+/** The checkpoint after the fit (no forward state yet). */
+export function fitCompleteCheckpoint(run: CheckpointRun, fitSeconds: number): OuSamplerCheckpoint {
+  return { version: 1, phase: "fit-complete", ...run, collocationPoints: Float64Array.from(run.collocationPoints), sketch: null, forward: null, forwardSteps: [], timings: { fit: fitSeconds, forward: 0 } };
+}
+
+/** A checkpoint of the forward run: "forward" mid-run, "forward-complete" once it has reached T. */
+export function forwardCheckpoint(
+  run: CheckpointRun,
+  snapshot: SolveSnapshot<MneState>,
+  sketch: SketchState,
+  forwardSteps: readonly OuSamplerForwardStep[],
+  timings: { readonly fit: number; readonly forward: number },
+): OuSamplerCheckpoint {
+  return {
+    version: 1,
+    phase: snapshot.stepper.status === "success" ? "forward-complete" : "forward",
+    ...run,
+    collocationPoints: Float64Array.from(run.collocationPoints),
+    sketch,
+    forward: snapshot,
+    forwardSteps: [...forwardSteps],
+    timings,
+  };
+}
+
 const kind = "minevo/ou-sampler-checkpoint";
 
 /** The checkpoint as bytes: versioned, float64s bit-exact, with a CRC-32 checksum. */

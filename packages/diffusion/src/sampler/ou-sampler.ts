@@ -72,7 +72,7 @@ import {
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { independenceMetropolisHastings, type IndependenceChain } from "../diagnostics/independence-metropolis.js";
 import { systematicResample } from "../diagnostics/resampling.js";
-import { checkCheckpoint, checkpointFingerprint, describeDifferences, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
+import { checkCheckpoint, checkpointFingerprint, describeDifferences, fitCompleteCheckpoint, forwardCheckpoint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 
 export interface OuSamplerOptions<
@@ -510,19 +510,7 @@ export async function runOuSampler<
       }
       fitSeconds = (performance.now() - start) / 1000;
       if (checkpoint !== undefined) {
-        await save({
-          version: 1,
-          phase: "fit-complete",
-          fingerprint,
-          settings,
-          random: random.getState(),
-          sketch: null,
-          collocationPoints: Float64Array.from(points),
-          fit,
-          forward: null,
-          forwardSteps: [],
-          timings: { fit: fitSeconds, forward: 0 },
-        });
+        await save(fitCompleteCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, fitSeconds));
       }
       if (signal?.aborted === true) await abort("after the initial fit", false);
     }
@@ -586,19 +574,9 @@ export async function runOuSampler<
                   everySteps: checkpoint.everySteps,
                   atEnd: true,
                   save: (snapshot: SolveSnapshot<MneState>) =>
-                    save({
-                      version: 1,
-                      phase: snapshot.stepper.status === "success" ? "forward-complete" : "forward",
-                      fingerprint,
-                      settings,
-                      random: random.getState(),
-                      sketch: solver.sketch.getState(),
-                      collocationPoints: Float64Array.from(points),
-                      fit,
-                      forward: snapshot,
-                      forwardSteps: [...forwardSteps],
-                      timings: { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 },
-                    }),
+                    save(
+                      forwardCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, snapshot, solver.sketch.getState(), forwardSteps, { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 }),
+                    ),
                 },
               }
             : {}),
