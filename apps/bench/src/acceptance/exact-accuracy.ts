@@ -135,6 +135,13 @@ export const exactCases: readonly ExactCase[] = [
     tolerance: 1e-4,
   },
   {
+    name: "exact-3mode-d2-n600-wide-fit300",
+    description: "3 modes, d = 2, as the wide case with 300 LM iterations: with 200 only t = 0.5 missed 1e-4 (1.9e-4), and the fit was still improving",
+    mixture: threeModes,
+    recipe: { ...stableRecipe, numPoints: 2000, pointScale: 2.5, fitPointScale: 3.5, sketchSize: 600, fitGradients: true, fitIterations: 300 },
+    tolerance: 1e-4,
+  },
+  {
     name: "exact-4mode-d10",
     description: "4 modes, d = 10, weights 0.4/0.3/0.2/0.1, correlated covariances",
     mixture: {
