@@ -39,7 +39,7 @@ import {
   type TensorFlow,
 } from "@minevo/core";
 import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport, type MneState } from "@minevo/evolution";
-import { checkCheckpoint, checkpointFingerprint, describeDifferences, fitCompleteCheckpoint, forwardCheckpoint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
+import { checkCheckpointOptions, fitCompleteCheckpoint, forwardCheckpoint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
 import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
@@ -307,13 +307,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
   const random = RandomStream.fromSeed(seed);
   const signal = options.signal;
   const checkpoint = options.checkpoint;
-  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
-    throw new MinevoError(
-      ErrorCode.InvalidOptions,
-      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)} and save ${typeof checkpoint.save}`,
-      { field: "checkpoint" },
-    );
-  }
+  checkCheckpointOptions(checkpoint);
   // The options that determine the fit and the forward run: a resume with others would not continue this run.
   const settings: Record<string, unknown> = {
     sampler: "conditional",
@@ -334,18 +328,8 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
     horizon,
     seed,
   };
-  const fingerprint = checkpointFingerprint(settings);
   const resume = options.resume;
-  if (resume !== undefined) {
-    checkCheckpoint(resume, "the resume checkpoint");
-    if (resume.fingerprint !== fingerprint) {
-      throw new MinevoError(
-        ErrorCode.InvalidOptions,
-        `the checkpoint was saved by a run with other options — ${describeDifferences(resume.settings, settings)}: resume with the options of the interrupted run`,
-        { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
-      );
-    }
-  }
+  const fingerprint = resumableFingerprint(settings, resume);
 
   const solver = createSolver({
     tf,

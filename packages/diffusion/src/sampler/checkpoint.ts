@@ -50,6 +50,36 @@ export interface OuSamplerCheckpoint {
   readonly timings: { readonly fit: number; readonly forward: number };
 }
 
+/** Refuses a malformed `checkpoint` option (both samplers take the same one). */
+export function checkCheckpointOptions(checkpoint: { readonly everySteps: number; readonly save: unknown } | undefined): void {
+  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
+    throw new MinevoError(
+      ErrorCode.InvalidOptions,
+      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)} and save ${typeof checkpoint.save}`,
+      { field: "checkpoint" },
+    );
+  }
+}
+
+/**
+ * The fingerprint of a run's `settings`, after checking that `resume` (when given) is a
+ * well-formed checkpoint saved by a run with these same settings.
+ */
+export function resumableFingerprint(settings: { readonly [key: string]: unknown }, resume: OuSamplerCheckpoint | undefined): string {
+  const fingerprint = checkpointFingerprint(settings);
+  if (resume !== undefined) {
+    checkCheckpoint(resume, "the resume checkpoint");
+    if (resume.fingerprint !== fingerprint) {
+      throw new MinevoError(
+        ErrorCode.InvalidOptions,
+        `the checkpoint was saved by a run with other options — ${describeDifferences(resume.settings, settings)}: resume with the options of the interrupted run`,
+        { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
+      );
+    }
+  }
+  return fingerprint;
+}
+
 /** What every checkpoint of one run carries whatever its phase. */
 export interface CheckpointRun {
   readonly fingerprint: string;

@@ -72,7 +72,7 @@ import {
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { independenceMetropolisHastings, type IndependenceChain } from "../diagnostics/independence-metropolis.js";
 import { systematicResample } from "../diagnostics/resampling.js";
-import { checkCheckpoint, checkpointFingerprint, describeDifferences, fitCompleteCheckpoint, forwardCheckpoint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
+import { checkCheckpointOptions, checkpointFingerprint, fitCompleteCheckpoint, forwardCheckpoint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 
 export interface OuSamplerOptions<
@@ -376,13 +376,7 @@ export async function runOuSampler<
     throw new MinevoError(ErrorCode.InvalidOptions, `recordPathSteps must be an integer ≥ 0, got ${quote(recordPathSteps)}`, { field: "recordPathSteps" });
   }
   const checkpoint = options.checkpoint;
-  if (checkpoint !== undefined && (!(Number.isSafeInteger(checkpoint.everySteps) && checkpoint.everySteps >= 1) || typeof checkpoint.save !== "function")) {
-    throw new MinevoError(
-      ErrorCode.InvalidOptions,
-      `checkpoint must be { everySteps: a whole number ≥ 1, save: (checkpoint) => … }, got everySteps ${quote(checkpoint.everySteps)} and save ${typeof checkpoint.save}`,
-      { field: "checkpoint" },
-    );
-  }
+  checkCheckpointOptions(checkpoint);
   const seed = options.seed ?? 0;
   const random = RandomStream.fromSeed(seed);
   const progress = options.onProgress;
@@ -409,18 +403,8 @@ export async function runOuSampler<
     numSamples,
     seed,
   };
-  const fingerprint = checkpointFingerprint(settings);
   const resume = options.resume;
-  if (resume !== undefined) {
-    checkCheckpoint(resume, "the resume checkpoint");
-    if (resume.fingerprint !== fingerprint) {
-      throw new MinevoError(
-        ErrorCode.InvalidOptions,
-        `the checkpoint was saved by a run with other options — ${describeDifferences(resume.settings, settings)}: resume with the options of the interrupted run`,
-        { field: "resume", fingerprint: resume.fingerprint, expected: fingerprint },
-      );
-    }
-  }
+  const fingerprint = resumableFingerprint(settings, resume);
 
   const solver = createSolver({
     tf,
