@@ -162,20 +162,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
   const result: OuSamplerResult = await runOuSampler({
     tf,
     target,
-    numSamples: config.samples,
-    numPoints: config.points,
-    fitIterations: config.fitIterations,
-    numExtraFitPoints: config.extraFitPoints,
-    weightDecay: config.weightDecay,
-    horizon: config.horizon,
-    form: config.form,
-    seed: config.seed,
-    network: config.network.name as never,
-    networkOptions: config.network.options as never,
-    sketch: config.sketch.name as never,
-    sketchOptions: config.sketch.options as never,
-    integrator: config.integrator.name as never,
-    integratorOptions: config.integrator.options as never,
+    ...solverOptions(config),
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
     ...checkpoints.options,
@@ -297,6 +284,26 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
  * run; log Ẑ is log Z(y) = log ∫ π̃(x, y) dx. Checkpointed like the unconditional run (after the
  * fit, every K forward steps, on SIGINT/SIGTERM); `minevo resume` continues from the checkpoint.
  */
+/** The run options both samplers take from the config: sizes, fit, horizon, seed and the solver's components. */
+function solverOptions(config: ResolvedSampleConfig) {
+  return {
+    numSamples: config.samples,
+    numPoints: config.points,
+    fitIterations: config.fitIterations,
+    numExtraFitPoints: config.extraFitPoints,
+    weightDecay: config.weightDecay,
+    horizon: config.horizon,
+    form: config.form,
+    seed: config.seed,
+    network: config.network.name as never,
+    networkOptions: config.network.options as never,
+    sketch: config.sketch.name as never,
+    sketchOptions: config.sketch.options as never,
+    integrator: config.integrator.name as never,
+    integratorOptions: config.integrator.options as never,
+  };
+}
+
 async function runConditionalSample(run: SampleRun, target: SamplingTarget, condition: readonly number[], started: number): Promise<SampleSummary> {
   const { config, outDir, progress } = run;
   if (run.signal?.aborted === true) throw new MinevoError(ErrorCode.Aborted, "stopped before the conditional run started");
@@ -313,20 +320,7 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
     tf,
     target,
     conditions: [Float64Array.from(condition)],
-    numSamples: config.samples,
-    numPoints: config.points,
-    fitIterations: config.fitIterations,
-    numExtraFitPoints: config.extraFitPoints,
-    weightDecay: config.weightDecay,
-    horizon: config.horizon,
-    form: config.form,
-    seed: config.seed,
-    network: config.network.name as never,
-    networkOptions: config.network.options as never,
-    sketch: config.sketch.name as never,
-    sketchOptions: config.sketch.options as never,
-    integrator: config.integrator.name as never,
-    integratorOptions: config.integrator.options as never,
+    ...solverOptions(config),
     samplerTolerance: (config.samplerIntegrator.options.rtol as number | undefined) ?? 1e-6,
     ...checkpoints.options,
   }).catch(checkpoints.explainAbort);

@@ -41,6 +41,7 @@ export type {
   InitialFitProgress,
   InitialFitReport,
   InitialFitStopReason,
+  InitialFitTimings,
   LaplacianGuard,
 } from "./initial-fit.js";
 export { encodeCheckpointTree, decodeCheckpointTree, crc32, checkpointFormatVersion } from "./checkpoint-file.js";

@@ -42,11 +42,13 @@ function ridgeSolution(points: Float64Array, numPoints: number, target: (x: Floa
 describe("fitInitialCondition", () => {
   const target = (x: Float64Array) => 0.3 + (x[0] as number) - 0.5 * (x[1] as number) - 0.4 * (x[0] as number) ** 2 + 0.2 * (x[0] as number) * (x[1] as number) - 0.7 * (x[1] as number) ** 2 + Math.sin(x[0] as number);
 
-  for (const [numPoints, path, gramPrecision] of [
-    [40, "primal p×p", "float64"],
-    [4, "dual N×N (Woodbury)", "float64"],
-    [40, "primal p×p, float32 Gram on the backend", "float32"],
-    [4, "dual N×N, float32 Gram on the backend", "float32"],
+  for (const [numPoints, path, gramPrecision, dampingUpdate] of [
+    [40, "primal p×p", "float64", "fixed-factors"],
+    [4, "dual N×N (Woodbury)", "float64", "fixed-factors"],
+    [40, "primal p×p, float32 Gram on the backend", "float32", "fixed-factors"],
+    [4, "dual N×N, float32 Gram on the backend", "float32", "fixed-factors"],
+    [40, "primal p×p, gain-ratio damping", "float64", "gain-ratio"],
+    [4, "dual N×N, gain-ratio damping", "float64", "gain-ratio"],
   ] as const) {
     it(`converges to the float64 ridge solution of a linear model (${path})`, async () => {
       const points = RandomStream.fromSeed(7).normals(2 * numPoints);
@@ -60,8 +62,13 @@ describe("fitInitialCondition", () => {
         weightDecay: nu,
         maxIterations: 50,
         gramPrecision,
+        dampingUpdate,
       });
       const exact = ridgeSolution(points, numPoints, target, nu);
+      // One factorisation per trial: at least one per iteration, and the timings add up.
+      expect(report.trials).toBeGreaterThanOrEqual(report.iterations);
+      const t = report.timings;
+      expect(t.jacobian + t.gram + t.solve + t.residuals).toBeLessThanOrEqual(t.total + 1e-9);
       for (let k = 0; k < 6; k++) expect(Math.abs((report.parameters[k] as number) - (exact[k] as number))).toBeLessThan(2e-5);
       expect(report.stopReason).not.toBe("max_iterations");
       expect(report.warnings.some((w) => w.includes("iterations"))).toBe(false);
@@ -115,6 +122,7 @@ describe("fitInitialCondition", () => {
     await expect(fitInitialCondition({ ...base, points: new Float64Array(3) })).rejects.toThrow(/multiple of d \+ c = 2/);
     await expect(fitInitialCondition({ ...base, weightDecay: -1 })).rejects.toThrow(/weightDecay = -1/);
     await expect(fitInitialCondition({ ...base, fitGradients: true })).rejects.toThrow(/needs target.gradient/);
+    await expect(fitInitialCondition({ ...base, dampingUpdate: "nielsen" as never })).rejects.toThrow(/dampingUpdate = "nielsen"/);
     const nonFinite = fitInitialCondition({ ...base, target: { value: (x) => (x[0] === 2 ? Number.NaN : 1) } });
     await expect(nonFinite).rejects.toSatisfy((e: unknown) => isMinevoError(e, ErrorCode.NonFinite) && /point 1/.test((e as Error).message));
   });

@@ -22,6 +22,7 @@ export const nystromOptionsSchema = z.strictObject({
   sketchSize,
   regularisation,
   omega: z.enum(["gaussian", "dct"]).default("gaussian"),
+  /** δ / max diag(ZᵀZ): the shift that orthonormalises range(Z) (directions with w ≲ δ are shrunk; see nystrom.ts). */
   rangeTolerance: z.number().positive().lt(1).default(1e-10),
 });
 export const columnOptionsSchema = z.strictObject({ numColumns: z.number().int().positive(), regularisation });

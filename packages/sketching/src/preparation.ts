@@ -83,8 +83,8 @@ export function checkSolveInput(name: string, prepared: Prepared, input: SketchS
   return input.tf ?? prepared.tf;
 }
 
-/** Downloads a 2-D tensor, checks its shape and finiteness, and disposes it. */
-export async function download(tensor: Tensor2D, rows: number, cols: number, what: string): Promise<RowMajor> {
+/** Reads a rows×cols tensor back (checked finite); disposes it unless `dispose` is false. */
+export async function download(tensor: Tensor2D, rows: number, cols: number, what: string, dispose = true): Promise<RowMajor> {
   try {
     const [r, c] = tensor.shape;
     if (r !== rows || c !== cols) {
@@ -97,7 +97,7 @@ export async function download(tensor: Tensor2D, rows: number, cols: number, wha
     assertFinite(data, what, "the Jacobian has NaN or infinite entries (a blown-up network?)");
     return { rows, cols, data };
   } finally {
-    tensor.dispose();
+    if (dispose) tensor.dispose();
   }
 }
 
