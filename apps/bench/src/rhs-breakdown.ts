@@ -257,12 +257,12 @@ for (const d of dims) {
   const strategies: { label: string; name: "dense" | "gaussian" | "nystrom"; options: Record<string, unknown>; n: number }[] = [
     { label: "dense (N×N, float64 Cholesky)", name: "dense", options: {}, n: numPoints },
     ...[50, 100, 200, 400, 800].map((n) => ({ label: `gaussian n = ${n}`, name: "gaussian" as const, options: { sketchSize: n }, n })),
-    ...[100, 200, 400].map((n) => ({ label: `nystrom n = ${n}`, name: "nystrom" as const, options: { sketchSize: n }, n })),
+    ...[100, 150, 200, 400].map((n) => ({ label: `nystrom n = ${n}`, name: "nystrom" as const, options: { sketchSize: n }, n })),
   ];
   for (const choice of strategies) {
     const strategy = registries.sketch.configure(choice.name, choice.options).create() as SketchStrategy;
     strategy.prepare({ numPoints, numParameters: p, random: random.derive("sketch"), tf });
-    const solveCount = choice.name === "dense" ? 1 : repeats;
+    const solveCount = repeats;
     const solved = await timeIt(() => strategy.solve({ jacobian: jacobianAtPoints, rhs }), solveCount);
     // The backend products alone (Z = JᵀΩ, and Y = JZ for Nyström; the dense J for dense), and
     // their readback to the CPU, timed apart; the float64 part is the rest of the solve.
@@ -339,9 +339,9 @@ const percent = (part: number, whole: number) => `${((100 * part) / whole).toFix
 const lines: string[] = [];
 lines.push(
   `Backend wasm (Node, SIMD, one thread); its matMul rate in this run: **${(rate / 1e9).toFixed(2)} GFLOP/s**. N = ${numPoints} collocation points, heat equation ∂t u = Δu, held-out error = ‖J(X_test)θ̇ − Δu_θ(X_test)‖/‖Δu_θ(X_test)‖ on ${numTest} points; λ = 1e-6·tr K/N. ` +
-    "Parts of one right-hand side: *network* = u, Δu and the factored J on the backend; *products* = Z = JᵀΩ (and Y = JZ for Nyström; the dense N×p J for dense) on the backend; " +
+    "Parts of one right-hand side: *network* = u, Δu and the factored J on the backend; *products* = Z = JᵀΩ (and JQ, Q = ZT, for Nyström; the dense N×p J for dense) on the backend; " +
     "*transfers* = reading f and Z (Y, J) back to the CPU; *float64* = the Gram matrix, the n×n (N×N) solve, r_λ and θ̇ on the CPU. Times are medians of " +
-    `${repeats} (dense: 1) after a warm-up, on the shared 2-core machine (other jobs running: single figures can be off by tens of per cent; every ratio comes from one run).`,
+    `${repeats} (dense included) after a warm-up, on the shared 2-core machine (other jobs running: single figures can be off by tens of per cent; every ratio comes from one run).`,
 );
 lines.push("");
 lines.push("| d | p | strategy | total ms | network | products | transfers | float64 | speed vs dense | held-out error | error vs dense | r_λ | flop rate / matMul rate |");

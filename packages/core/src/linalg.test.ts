@@ -41,8 +41,8 @@ describe("float64 linear algebra", () => {
     expect(factor.logDeterminant()).toBeCloseTo(logDet, 9);
   });
 
-  it("Cholesky of every order parity (the 2×2-blocked rows and the odd last row): LLᵀ = A, L lower, repeatable", () => {
-    for (const n of [1, 2, 3, 4, 7, 8, 33, 64]) {
+  it("Cholesky of every order mod 4 (the 4×4-blocked rows and the last n mod 4 rows): LLᵀ = A, L lower, repeatable", () => {
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 33, 64, 66, 67]) {
       const a = spd(n, 10 + n);
       const l = cholesky(a).lower;
       const scale = Math.max(...Array.from(a.data, Math.abs));
@@ -52,11 +52,17 @@ describe("float64 linear algebra", () => {
     }
   });
 
-  it("names the pivot that fails, in the blocked rows and in the odd last row", () => {
-    // Indefinite at pivot 1 (inside the first 2×2 block) and at pivot 2 (the odd last row).
-    const inBlock = thrown(() => cholesky(denseMatrix(3, 3, [1, 2, 0, 2, 1, 0, 0, 0, 1])));
-    expect(isMinevoError(inBlock, ErrorCode.NotPositiveDefinite)).toBe(true);
-    expect((inBlock as Error).message).toContain("pivot 1");
+  it("names the pivot that fails, in the blocked rows and in the last rows", () => {
+    // Indefinite at pivot 1, 2 or 3 inside the first 4×4 block, at pivot 5 (second block), and at pivot 2 (a last row).
+    for (const pivot of [1, 2, 3, 5]) {
+      const n = 8;
+      const a = new Array<number>(n * n).fill(0);
+      for (let k = 0; k < n; k++) a[k * n + k] = 1;
+      a[pivot * n + pivot - 1] = a[(pivot - 1) * n + pivot] = 2;
+      const inBlock = thrown(() => cholesky(denseMatrix(n, n, a)));
+      expect(isMinevoError(inBlock, ErrorCode.NotPositiveDefinite)).toBe(true);
+      expect((inBlock as Error).message).toContain(`pivot ${pivot}`);
+    }
     const lastRow = thrown(() => cholesky(denseMatrix(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, -1])));
     expect((lastRow as Error).message).toContain("pivot 2");
   });

@@ -35,6 +35,8 @@ export type {
 export { resolveComponent } from "./choices.js";
 export type { ComponentChoice, SolverSlot, SolverSlotInstances } from "./choices.js";
 export { fitInitialCondition } from "./initial-fit.js";
+/** Internal: the fit's backend Gram matrix, exported for benchmarks. */
+export { backendGram } from "./initial-fit.js";
 export type {
   InitialConditionTarget,
   InitialFitOptions,

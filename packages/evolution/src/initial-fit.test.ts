@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, RandomStream, isMinevoError, registries, solveLinear, denseMatrix } from "@minevo/core";
 import "@minevo/networks";
 import { fitInitialCondition, type InitialConditionTarget } from "./index.js";
+import { backendGram } from "./initial-fit.js";
+import { gramOfColumns, gramOfRows } from "@minevo/core";
 import { quadraticNetwork } from "./test-support/quadratic-network.js";
 
 beforeAll(async () => {
@@ -113,6 +115,30 @@ describe("fitInitialCondition", () => {
     expect(withGradients.gradientRelativeRms!).toBeLessThan(valuesOnly.gradientRelativeRms!);
     expect(withGradients.gradientRelativeRms!).toBeLessThan(1e-2);
     expect(withGradients.valueRms).toBeLessThan(1e-2);
+  });
+
+  it("forms the backend Gram matrix in row blocks (size > 512) equal to the float64 one to float32 rounding", async () => {
+    for (const [rows, p, primal] of [
+      [530, 520, true],
+      [520, 530, false],
+      [300, 200, true],
+    ] as const) {
+      const jacobian = RandomStream.fromSeed(`gram-${rows}-${p}`).normals(rows * p);
+      const got = await backendGram(tf, jacobian, rows, p, primal);
+      const want = primal ? gramOfColumns({ rows, cols: p, data: jacobian }) : gramOfRows({ rows, cols: p, data: jacobian });
+      const size = primal ? p : rows;
+      expect(got.rows).toBe(size);
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < size * size; i++) scale = Math.max(scale, Math.abs(want.data[i] as number));
+      for (let a = 0; a < size; a++) {
+        for (let b = 0; b < size; b++) {
+          worst = Math.max(worst, Math.abs((got.data[a * size + b] as number) - (want.data[a * size + b] as number)));
+          expect(got.data[a * size + b]).toBe(got.data[b * size + a]);
+        }
+      }
+      expect(worst / scale).toBeLessThan(1e-5);
+    }
   });
 
   it("checks its inputs", async () => {

@@ -14,6 +14,7 @@
  * separate processes (`--only a,b`) and the section shows whatever has finished.
  *
  * Run: pnpm --filter @minevo/bench bench:acceptance [--only gmm2-reference,exact-3mode-d2] [--seed 0] [--report]
+ *      [--mcmc-only --budget <s>]   (MALA and HMC alone on sampler cases, <s> seconds each)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
@@ -72,7 +73,19 @@ interface FailedCaseResult {
   readonly message: string;
 }
 
-type CaseResult = SamplerCaseResult | ({ readonly kind: "exact" } & ExactResult) | ConditionalCaseResult | FailedCaseResult;
+/** MALA and HMC alone on a sampler case's target, for a fixed budget (`--mcmc-only`). */
+interface McmcOnlyResult {
+  readonly kind: "mcmc-only";
+  /** `<case>-mcmc`. */
+  readonly name: string;
+  readonly target: string;
+  readonly errorLabel: string;
+  readonly budgetSeconds: number;
+  readonly energyFloor?: number;
+  readonly rows: readonly MethodRow[];
+}
+
+type CaseResult = SamplerCaseResult | ({ readonly kind: "exact" } & ExactResult) | ConditionalCaseResult | FailedCaseResult | McmcOnlyResult;
 
 function log(line: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -158,9 +171,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   const targetError = spec.error.compute(result.samples, result.normalisedWeights, d);
   // Exact draws of π for the energy distance, and a second exact set: the distance two exact sets
   // of this size are apart (the floor no sampler can beat at K draws).
-  const exactDraws = target.sample?.(random.derive("energy-exact"), energyDraws);
-  const energyFloor = target.sample === undefined ? undefined : energyDistance(exactDraws!, target.sample(random.derive("energy-floor"), energyDraws), d);
-  const energyOf = (draws: Float64Array): number | undefined => (exactDraws === undefined ? undefined : energyDistance(draws, exactDraws, d));
+  const { energyFloor, energyOf } = energyReference(target, random);
   const mneEnergy = energyOf(resampleRows(result.samples, result.logWeights, d, energyDraws, random.derive("energy-resample")));
   log(`${spec.name}: MNE ${mneSeconds.toFixed(0)} s, ESS/M ${result.essFraction.toFixed(4)}, log Ẑ ${result.logZ.toFixed(4)} (forward ${result.logZForward.toFixed(4)}), ${spec.error.label} = ${targetError.toFixed(4)}`);
   const rows: MethodRow[] = [
@@ -189,25 +200,71 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   });
   saveCase(partial());
   for (const method of ["MALA", "HMC"] as const) {
-    const baseline = runBaseline(method, { tf, target, random: random.derive("baseline"), budgetSeconds: mneSeconds, numChains: spec.mcmcChains, initialScale: spec.mcmcStart });
-    const draws = baseline.result.samples;
-    const count = draws.length / d;
-    const uniform = new Float64Array(count).fill(1 / count);
-    const error = spec.error.compute(draws, uniform, d);
-    const mcmcEnergy = energyOf(thin(draws, d, Math.min(energyDraws, count)));
-    log(`${spec.name}: ${method} ${baseline.seconds.toFixed(0)} s, min ESS ${baseline.ess.toFixed(0)}, ${spec.error.label} = ${error.toFixed(4)}, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}`);
-    rows.push({
-      method,
-      seconds: baseline.seconds,
-      ess: baseline.ess,
-      essPerSecond: baseline.ess / baseline.seconds,
-      targetError: error,
-      ...(mcmcEnergy !== undefined ? { energyDistance: mcmcEnergy } : {}),
-      note: `${baseline.result.numChains} chains × ${baseline.result.numSamples} kept draws, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}, max R̂ ${Math.max(...Array.from(baseline.result.potentialScaleReduction)).toFixed(2)}; min-coordinate ESS`,
-    });
+    rows.push(baselineRow(method, spec, target, random, mneSeconds, energyOf));
     saveCase(partial());
   }
   return partial();
+}
+
+/** Exact draws of π for the energy distance, and the floor: two independent exact sets' distance. */
+function energyReference(target: SamplingTarget, random: RandomStream): { energyFloor?: number; energyOf: (draws: Float64Array) => number | undefined } {
+  const d = target.dim;
+  const exactDraws = target.sample?.(random.derive("energy-exact"), energyDraws);
+  const energyFloor = target.sample === undefined ? undefined : energyDistance(exactDraws!, target.sample(random.derive("energy-floor"), energyDraws), d);
+  return {
+    ...(energyFloor !== undefined ? { energyFloor } : {}),
+    energyOf: (draws) => (exactDraws === undefined ? undefined : energyDistance(draws, exactDraws, d)),
+  };
+}
+
+/** One baseline run for `budgetSeconds`, as a table row. */
+function baselineRow(method: "MALA" | "HMC", spec: SamplerCase, target: SamplingTarget, random: RandomStream, budgetSeconds: number, energyOf: (draws: Float64Array) => number | undefined): MethodRow {
+  const d = target.dim;
+  const baseline = runBaseline(method, { tf, target, random: random.derive("baseline"), budgetSeconds, numChains: spec.mcmcChains, initialScale: spec.mcmcStart });
+  const draws = baseline.result.samples;
+  const count = draws.length / d;
+  const uniform = new Float64Array(count).fill(1 / count);
+  const error = spec.error.compute(draws, uniform, d);
+  const mcmcEnergy = energyOf(thin(draws, d, Math.min(energyDraws, count)));
+  log(`${spec.name}: ${method} ${baseline.seconds.toFixed(0)} s, min ESS ${baseline.ess.toFixed(0)}, ${spec.error.label} = ${error.toFixed(4)}, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}`);
+  return {
+    method,
+    seconds: baseline.seconds,
+    ess: baseline.ess,
+    essPerSecond: baseline.ess / baseline.seconds,
+    targetError: error,
+    ...(mcmcEnergy !== undefined ? { energyDistance: mcmcEnergy } : {}),
+    note: `${baseline.result.numChains} chains × ${baseline.result.numSamples} kept draws, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}, max R̂ ${Math.max(...Array.from(baseline.result.potentialScaleReduction)).toFixed(2)}; min-coordinate ESS`,
+  };
+}
+
+/** MALA and HMC alone on a sampler case's target for `budgetSeconds` each (`--mcmc-only`). */
+function runMcmcOnly(spec: SamplerCase, seed: number, budgetSeconds: number): McmcOnlyResult {
+  const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
+  const random = RandomStream.fromSeed(seed);
+  const { energyFloor, energyOf } = energyReference(target, random);
+  const rows = (["MALA", "HMC"] as const).map((method) => baselineRow(method, spec, target, random, budgetSeconds, energyOf));
+  return { kind: "mcmc-only", name: `${spec.name}-mcmc`, target: target.description, errorLabel: spec.error.label, budgetSeconds, ...(energyFloor !== undefined ? { energyFloor } : {}), rows };
+}
+
+function methodTable(errorLabel: string, rows: readonly MethodRow[], energyFloor: number | undefined): string[] {
+  return [
+    ...(energyFloor !== undefined
+      ? [`Energy distance to ${energyDraws} exact draws of π (MNE: ${energyDraws} draws resampled systematically from the weighted samples; MCMC: kept draws thinned evenly to ${energyDraws}); two independent exact sets of that size are ${format(energyFloor)} apart, the floor. The estimate is unbiased (within-set pairs exclude i = j), so values near or below the floor, negative ones included, mean "indistinguishable at this size".`, ""]
+      : []),
+    `| method | wall s | ESS | ESS/s | ${errorLabel} | energy distance | notes |`,
+    "|---|---|---|---|---|---|---|",
+    ...rows.map((row) => `| ${row.method} | ${row.seconds.toFixed(0)} | ${row.ess.toFixed(0)} | ${format(row.essPerSecond)} | ${format(row.targetError)} | ${row.energyDistance === undefined ? "—" : format(row.energyDistance)} | ${row.note} |`),
+  ];
+}
+
+function mcmcOnlyReport(r: McmcOnlyResult): string {
+  return [
+    `MALA and HMC alone (\`--mcmc-only --budget ${r.budgetSeconds}\`: ${r.budgetSeconds} s each, the MNE run above having no time to match). Target: ${r.target}.`,
+    "",
+    ...methodTable(r.errorLabel, r.rows, r.energyFloor),
+    "",
+  ].join("\n");
 }
 
 const format = (v: number): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toPrecision(4));
@@ -222,12 +279,7 @@ function samplerReport(r: SamplerCaseResult): string {
     "",
     ...r.criteria.map((c) => `- ${c.name} = ${format(c.value)} (criterion ${c.bound}): ${verdict(c.pass)}`),
     "",
-    ...(r.energyFloor !== undefined
-      ? [`Energy distance to ${energyDraws} exact draws of π (MNE: ${energyDraws} draws resampled systematically from the weighted samples; MCMC: kept draws thinned evenly to ${energyDraws}); two independent exact sets of that size are ${format(r.energyFloor)} apart, the floor. The estimate is unbiased (within-set pairs exclude i = j), so values near or below the floor, negative ones included, mean "indistinguishable at this size".`, ""]
-      : []),
-    `| method | wall s | ESS | ESS/s | ${r.errorLabel} | energy distance | notes |`,
-    "|---|---|---|---|---|---|---|",
-    ...r.rows.map((row) => `| ${row.method} | ${row.seconds.toFixed(0)} | ${row.ess.toFixed(0)} | ${format(row.essPerSecond)} | ${format(row.targetError)} | ${row.energyDistance === undefined ? "—" : format(row.energyDistance)} | ${row.note} |`),
+    ...methodTable(r.errorLabel, r.rows, r.energyFloor),
     ...(["MALA", "HMC"].filter((m) => !r.rows.some((row) => row.method === m)).map((m) => `| ${m} | — | — | — | — | — | not run: the run was stopped at the deadline before this baseline finished |`)),
     "",
   ];
@@ -238,7 +290,7 @@ function exactReport(results: ExactResult[]): string {
   const lines = [
     "#### Forward accuracy against the exact OU solution (issue 5.2)",
     "",
-    "Relative score error E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on 2000 fresh exact samples of ρ_t; stable recipe (LM fit with weight decay 1e-4, fixed Gaussian sketch, λ = 1e-6·tr K/N, dopri5 at 1e-4), T = 5.",
+    "Relative score error E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on 2000 fresh exact samples of ρ_t; stable recipe (LM fit with weight decay 1e-4, fixed Gaussian sketch unless the n column says Nyström, λ = 1e-6·tr K/N, dopri5 at 1e-4), T = 5.",
     "",
     "| case | p | N | n | fit s | forward s | steps (rej) / RHS | t = 0.5 | t = 1 | t = 2 | t = 5 | criterion | result |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -247,7 +299,7 @@ function exactReport(results: ExactResult[]): string {
         const e = r.scoreErrors.find((s) => s.t === t);
         return e === undefined ? "—" : e.relativeScoreError.toExponential(1);
       };
-      return `| ${r.description} | ${r.numParameters} | ${r.recipe.numPoints} | ${r.recipe.sketchSize} | ${r.seconds.fit.toFixed(0)} | ${r.seconds.forward.toFixed(0)} | ${r.stats.acceptedSteps} (${r.stats.rejectedSteps}) / ${r.stats.rhsEvaluations} | ${at(0.5)} | ${at(1)} | ${at(2)} | ${at(5)} | ≤ ${r.tolerance.toExponential(0)} | ${verdict(r.pass)}${r.status !== "success" ? ` (${r.status}: ${r.message})` : ""} |`;
+      return `| ${r.description} | ${r.numParameters} | ${r.recipe.numPoints} | ${r.recipe.sketch === "nystrom" ? "Nyström " : ""}${r.recipe.sketchSize} | ${r.seconds.fit.toFixed(0)} | ${r.seconds.forward.toFixed(0)} | ${r.stats.acceptedSteps} (${r.stats.rejectedSteps}) / ${r.stats.rhsEvaluations} | ${at(0.5)} | ${at(1)} | ${at(2)} | ${at(5)} | ≤ ${r.tolerance.toExponential(0)} | ${verdict(r.pass)}${r.status !== "success" ? ` (${r.status}: ${r.message})` : ""} |`;
     }),
     "",
     ...(results.some((r) => r.name.startsWith("exact-3mode"))
@@ -290,6 +342,11 @@ function writeReport(): void {
     if (r?.kind === "sampler") parts.push(samplerReport(r));
     if (r?.kind === "conditional") parts.push(conditionalReport(r));
     if (r?.kind === "failed") parts.push(`#### ${r.name}\n\n**not passed**: ${r.message}\n`);
+    const mcmc = saved.get(`${name}-mcmc`);
+    if (mcmc?.kind === "mcmc-only") {
+      if (r === undefined) parts.push(`#### ${name}\n\nNo MNE run of this case is recorded yet.\n`);
+      parts.push(mcmcOnlyReport(mcmc));
+    }
   }
   const missing = caseOrder.filter((n) => !saved.has(n));
   if (missing.length > 0) parts.push(`Not run (or not finished) in this record: ${missing.join(", ")}.`);
@@ -297,7 +354,9 @@ function writeReport(): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" } },
+  });
   if (values.report) {
     writeReport();
     return;
@@ -308,6 +367,17 @@ async function main(): Promise<void> {
   const unknown = only.filter((n) => !caseOrder.includes(n));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}; the cases are ${caseOrder.join(", ")}`);
   mkdirSync(resultsDir, { recursive: true });
+  if (values["mcmc-only"]) {
+    const budget = Number(values.budget);
+    if (!(budget > 0)) throw new Error(`--budget ${String(values.budget)}: give the seconds each baseline runs (a positive number)`);
+    for (const name of only) {
+      const spec = samplerCases.find((c) => c.name === name);
+      if (spec === undefined) throw new Error(`--mcmc-only runs sampler cases only; "${name}" is not one (they are ${samplerCases.map((c) => c.name).join(", ")})`);
+      log(`case ${name}: MALA and HMC alone, ${budget} s each`);
+      saveCase(runMcmcOnly(spec, seed, budget));
+    }
+    return;
+  }
   for (const name of only) {
     log(`case ${name}`);
     const exact = exactCases.find((c) => c.name === name);

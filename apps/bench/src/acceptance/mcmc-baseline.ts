@@ -5,8 +5,8 @@
  * the table reports the seconds the baseline actually ran. A pilot on a loaded machine can
  * misjudge the cost per iteration (MALA once ran 33 s of a 116 s budget), so a run that ends
  * below 85 % of the budget (or above 120 %) is redone, from scratch with a fresh stream, with
- * its iteration count rescaled by the run's own cost per iteration (at most two redos); only the
- * last run is reported.
+ * its iteration count rescaled by the run's own cost per iteration (by ½…3×, at most two redos);
+ * only the last run is reported, with the seconds it actually ran.
  */
 import type { RandomStream, SamplingTarget, TensorFlow } from "@minevo/core";
 import { runHmc, runMala, type McmcResult } from "@minevo/diffusion";
@@ -60,7 +60,9 @@ export function runBaseline(method: "MALA" | "HMC", options: BaselineOptions): B
     seconds = (performance.now() - start) / 1000;
     const share = seconds / options.budgetSeconds;
     if (attempt === 2 || (share >= 0.85 && share <= 1.2) || (iterations === 40 && share > 1.2)) break;
-    iterations = Math.max(40, Math.floor((iterations * options.budgetSeconds) / seconds));
+    // Rescaled by the run's own cost, within [½, 3]× per redo: the cost is not quite linear in the
+    // iterations (the ESS diagnostics), and one wild pilot must not send the next run far past.
+    iterations = Math.max(40, Math.floor(iterations * Math.min(3, Math.max(0.5, options.budgetSeconds / seconds))));
   }
   const ess = Math.min(...Array.from(result.effectiveSampleSize));
   return { method, seconds, result, ess };

@@ -101,6 +101,50 @@ describe("MCMC effective sample size", () => {
     expect(seriesEffectiveSampleSize([Float64Array.of(1, 0, 0, 0)])).toBeCloseTo(4 * Math.log10(4), 12);
   });
 
+  it("a slowly mixing AR(1) (φ = 0.99, truncation past the 64 direct lags: the FFT path) matches the lag-by-lag sums and (1 − φ)/(1 + φ)", () => {
+    const random = RandomStream.fromSeed("ar1-slow");
+    const phi = 0.99;
+    const n = 30_000;
+    const chains = Array.from({ length: 3 }, () => {
+      const x = new Float64Array(n);
+      let v = random.normal() / Math.sqrt(1 - phi * phi);
+      for (let t = 0; t < n; t++) {
+        v = phi * v + random.normal();
+        x[t] = v;
+      }
+      return x;
+    });
+    // The estimator written out lag by lag, as the reference.
+    const M = chains.length;
+    const means = chains.map((c) => c.reduce((a, v) => a + v, 0) / n);
+    const centred = chains.map((c, m) => c.map((v) => v - (means[m] as number)));
+    const acov = (t: number) => centred.reduce((total, x) => {
+      let s = 0;
+      for (let k = 0; k + t < n; k++) s += (x[k] as number) * (x[k + t] as number);
+      return total + s / n;
+    }, 0) / M;
+    const within = (acov(0) * n) / (n - 1);
+    const grand = means.reduce((a, v) => a + v, 0) / M;
+    const varPlus = ((n - 1) / n) * within + means.reduce((a, v) => a + (v - grand) ** 2, 0) / (M - 1);
+    const rho = (t: number) => (t === 0 ? 1 : 1 - (within - acov(t)) / varPlus);
+    let previous = rho(0) + rho(1);
+    let sum = previous;
+    let lastLag = 1;
+    for (let k = 1; 2 * k + 1 < n; k++) {
+      let pair = rho(2 * k) + rho(2 * k + 1);
+      lastLag = 2 * k + 1;
+      if (pair < 0) break;
+      if (pair > previous) pair = previous;
+      sum += pair;
+      previous = pair;
+    }
+    expect(lastLag).toBeGreaterThan(64);
+    const reference = (M * n) / Math.max(-1 + 2 * sum, 1 / Math.log10(M * n));
+    const ess = seriesEffectiveSampleSize(chains);
+    expect(Math.abs(ess / reference - 1)).toBeLessThan(1e-9);
+    expect(Math.abs(ess / (M * n) / ((1 - phi) / (1 + phi)) - 1)).toBeLessThan(0.35);
+  });
+
   it("AR(1) with φ = 0.6 has ESS/n ≈ (1 − φ)/(1 + φ) = 0.25", () => {
     const random = RandomStream.fromSeed("ar1");
     const chains = Array.from({ length: 4 }, () => {
