@@ -141,6 +141,33 @@ describe("fitInitialCondition", () => {
     }
   });
 
+  for (const gramPrecision of ["float64", "float32"] as const) {
+    it(`treats a system that is not positive definite as a rejected trial, raising μ (${gramPrecision} Gram)`, async () => {
+      // Points on the line y = x make the columns of x and y (and of x², xy, y²) equal: JᵀJ has
+      // rank 3 of 6, and with ν = μ₀ = 0 the first LM system is singular.
+      const numPoints = 30;
+      const line = RandomStream.fromSeed(11).normals(numPoints);
+      const points = new Float64Array(2 * numPoints);
+      for (let i = 0; i < numPoints; i++) points[2 * i] = points[2 * i + 1] = line[i] as number;
+      const onLine = (x: Float64Array) => 0.5 + 2 * (x[0] as number) - 0.25 * (x[0] as number) ** 2;
+      const report = await fitInitialCondition({
+        tf,
+        network: quadraticNetwork(2),
+        parameters: new Float64Array(6),
+        points,
+        target: { value: onLine },
+        weightDecay: 0,
+        initialDamping: 0,
+        maxIterations: 30,
+        gramPrecision,
+      });
+      expect(report.warnings.some((w) => /not positive definite in float64 and were rejected/.test(w))).toBe(true);
+      // The target restricted to the line is in the model class: the fit still reaches it.
+      expect(report.valueRms).toBeLessThan(1e-4);
+      expect(report.finalDamping).toBeGreaterThan(0);
+    });
+  }
+
   it("checks its inputs", async () => {
     const network = quadraticNetwork(2);
     const base = { tf, network, parameters: new Float64Array(6), points: new Float64Array([0, 1, 2, 3]), target: { value: () => 1 } };

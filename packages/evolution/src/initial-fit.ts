@@ -339,6 +339,7 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
     throw new MinevoError(ErrorCode.NonFinite, `the initial fit's starting loss is ${String(current.loss)}: u_θ is not finite at the fit points`);
   }
   let iterations = 0;
+  let indefiniteTrials = 0;
   let stopReason: InitialFitStopReason = "max_iterations";
   try {
     while (iterations < maxIterations) {
@@ -360,11 +361,30 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
       lap("gram");
       let accepted = false;
       let decrease = 0;
+      const reject = (): void => {
+        if (dampingUpdate === "gain-ratio") {
+          damping = Math.max(damping * growth, 1e-12);
+          growth *= 2;
+        } else {
+          damping = Math.max(damping * 4, 1e-12);
+        }
+      };
       while (!accepted) {
-        const step = primal
-          ? primalStep(normal.data, p, gradient, ridge, damping, diagonalMean)
-          : dualStep(jacobian, rows, p, normal.data, gradient, ridge + damping * diagonalMean);
+        let step: Float64Array;
         trials++;
+        try {
+          step = primal
+            ? primalStep(normal.data, p, gradient, ridge, damping, diagonalMean)
+            : dualStep(jacobian, rows, p, normal.data, gradient, ridge + damping * diagonalMean);
+        } catch (error) {
+          // Positive definite in exact arithmetic whenever ν or μ > 0, but a float32 Gram (or a
+          // rank-deficient J with ν = μ ≈ 0) can leave a pivot ≤ 0 at small damping: a rejected
+          // trial, so μ grows; only a system still indefinite at μ = 1e10 is an error.
+          if (!isMinevoError(error, ErrorCode.NotPositiveDefinite) || damping > 1e10) throw error;
+          indefiniteTrials++;
+          reject();
+          continue;
+        }
         const trial = new Float64Array(p);
         for (let k = 0; k < p; k++) trial[k] = (theta[k] as number) + (step[k] as number);
         // The quadratic model's decrease −gᵀδ − ½(‖Jδ‖² + ν|X|‖δ‖²), for the gain ratio.
@@ -396,12 +416,7 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
           current = next;
           accepted = true;
         } else {
-          if (dampingUpdate === "gain-ratio") {
-            damping *= growth;
-            growth *= 2;
-          } else {
-            damping *= 4;
-          }
+          reject();
           if (damping > 1e10) break;
         }
       }
@@ -427,6 +442,12 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
 
   const report = await fitErrors(options, theta, guardFactor);
   const warnings = [...report.warnings];
+  if (indefiniteTrials > 0) {
+    warnings.push(
+      `${indefiniteTrials} of ${trials} damping trials met a system that was not positive definite in float64 and were rejected (μ raised); ` +
+        `a float32 Gram at small damping does this — weightDecay > 0 or gramPrecision: "float64" avoids it`,
+    );
+  }
   if (stopReason === "max_iterations") {
     warnings.push(`the fit used all ${maxIterations} iterations; more may lower the error (value RMS ${report.valueRms.toExponential(2)})`);
   }
@@ -525,7 +546,7 @@ function factorise(system: Float64Array, n: number): CholeskyFactor {
     if (!isMinevoError(error, ErrorCode.NotPositiveDefinite)) throw error;
     throw new MinevoError(
       ErrorCode.NotPositiveDefinite,
-      `the ${n}×${n} Levenberg–Marquardt system is not positive definite in float64 (weight decay and damping both ~0?); use weightDecay > 0`,
+      `the ${n}×${n} Levenberg–Marquardt system is not positive definite in float64 even with damping μ > 1e10; check the network's Jacobian for non-finite or huge entries`,
       { n },
       { cause: error },
     );
