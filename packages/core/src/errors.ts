@@ -33,6 +33,8 @@ export const ErrorCode = {
   TensorLeak: "MINEVO_TENSOR_LEAK",
   /** A checkpoint file is truncated, modified, foreign, of another format version, or malformed. */
   CorruptCheckpoint: "MINEVO_CORRUPT_CHECKPOINT",
+  /** An evolved model left the solution while staying finite (a sampler's terminal check). */
+  ModelBlowUp: "MINEVO_MODEL_BLOW_UP",
   /** A run was stopped by its AbortSignal (after saving a checkpoint, when one was configured). */
   Aborted: "MINEVO_ABORTED",
 } as const;

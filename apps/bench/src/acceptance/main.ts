@@ -98,8 +98,25 @@ function collocationPoints(spec: SamplerCase, target: SamplingTarget, random: Ra
   const d = target.dim;
   const initial = random.derive("point-chains-start").fillNormal(new Float64Array(source.chains * d), 0, source.start);
   const chains = runMala({ target, tf, random: random.derive("point-chains"), initialPoints: initial, warmupSteps: source.steps, numSamples: 4, initialStepSize: source.stepSize });
+  let chainPoints = chains.finalPoints;
+  if (source.restartBelow !== undefined) {
+    const logDensity = tf.tidy(() => target.logDensity(tf.tensor2d(Float32Array.from(chainPoints), [source.chains, d]), tf).dataSync());
+    let best = -Infinity;
+    for (const v of logDensity) best = Math.max(best, v);
+    const kept = Array.from(logDensity.keys()).filter((i) => (logDensity[i] as number) >= best - source.restartBelow!);
+    const pick = random.derive("point-chains-restart");
+    const restarted = Float64Array.from(chainPoints);
+    for (let i = 0; i < source.chains; i++) {
+      if ((logDensity[i] as number) >= best - source.restartBelow) continue;
+      const from = kept[Math.min(kept.length - 1, Math.floor(pick.uniform() * kept.length))] as number;
+      restarted.set(chainPoints.subarray(from * d, (from + 1) * d), i * d);
+    }
+    log(`  point chains: ${source.chains - kept.length} of ${source.chains} below log π̃ = ${(best - source.restartBelow).toFixed(1)} restarted from the others`);
+    const moved = runMala({ target, tf, random: random.derive("point-chains-moved"), initialPoints: restarted, warmupSteps: source.steps, numSamples: 4, initialStepSize: chains.stepSize });
+    chainPoints = moved.finalPoints;
+  }
   const points = new Float64Array((source.chains + source.broad) * d);
-  points.set(chains.finalPoints);
+  points.set(chainPoints);
   points.set(random.derive("broad-points").fillNormal(new Float64Array(source.broad * d), 0, source.broadScale), source.chains * d);
   return points;
 }
@@ -280,10 +297,17 @@ function samplerReport(r: SamplerCaseResult): string {
     ...r.criteria.map((c) => `- ${c.name} = ${format(c.value)} (criterion ${c.bound}): ${verdict(c.pass)}`),
     "",
     ...methodTable(r.errorLabel, r.rows, r.energyFloor),
-    ...(["MALA", "HMC"].filter((m) => !r.rows.some((row) => row.method === m)).map((m) => `| ${m} | — | — | — | — | — | not run: the run was stopped at the deadline before this baseline finished |`)),
+    ...(["MALA", "HMC"].filter((m) => !r.rows.some((row) => row.method === m)).map((m) => `| ${m} | — | — | — | — | — | not run: the run ended before this baseline |`)),
     "",
+    ...historyLines(r.name),
   ];
   return lines.join("\n");
+}
+
+/** A sampler case's earlier attempts (its spec's `history`), as a paragraph. */
+function historyLines(name: string): string[] {
+  const history = samplerCases.find((c) => c.name === name)?.history;
+  return history === undefined ? [] : [`Attempts: ${history}`, ""];
 }
 
 function exactReport(results: ExactResult[]): string {
@@ -341,7 +365,7 @@ function writeReport(): void {
     const r = saved.get(name);
     if (r?.kind === "sampler") parts.push(samplerReport(r));
     if (r?.kind === "conditional") parts.push(conditionalReport(r));
-    if (r?.kind === "failed") parts.push(`#### ${r.name}\n\n**not passed**: ${r.message}\n`);
+    if (r?.kind === "failed") parts.push([`#### ${r.name}`, "", `**not passed**: ${r.message}`, "", ...historyLines(r.name)].join("\n"));
     const mcmc = saved.get(`${name}-mcmc`);
     if (mcmc?.kind === "mcmc-only") {
       if (r === undefined) parts.push(`#### ${name}\n\nNo MNE run of this case is recorded yet.\n`);

@@ -27,20 +27,16 @@ import {
   RandomStream,
   quote,
   registries,
-  isMinevoError,
-  type IntegrationResult,
   type PluginName,
   type PluginOptions,
-  type ResumableIntegrator,
   type SamplingTarget,
   type Seed,
-  type SolveSnapshot,
-  type StepReport,
   type TensorFlow,
 } from "@minevo/core";
-import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport, type MneState } from "@minevo/evolution";
-import { checkCheckpointOptions, fitCompleteCheckpoint, forwardCheckpoint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "../sampler/checkpoint.js";
+import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport } from "@minevo/evolution";
+import { checkCheckpointOptions, resumableFingerprint, type OuSamplerCheckpoint } from "../sampler/checkpoint.js";
 import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
+import { checkTerminalSpread, fitAndForward, SamplerRun, terminalLogRatio } from "../sampler/fit-and-forward.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
 import { appendCondition, checkCondition, conditionalNetworkDerivatives } from "./conditional-reverse-flow.js";
@@ -95,6 +91,8 @@ export interface ConditionalOuSamplerOptions<
   readonly numSamples?: number;
   /** x ~ N(0, I) draws averaged in the forward log Z(y). Default 2000. */
   readonly numForwardProbes?: number;
+  /** The terminal check per condition, as runOuSampler's `maxTerminalSpread`. Default 10. */
+  readonly maxTerminalSpread?: number;
   /** Default 0. */
   readonly seed?: Seed;
   /**
@@ -130,6 +128,8 @@ export interface ConditionalSamples {
   readonly logZ: number;
   /** log Z(y) from the forward run: mean over x ~ N(0, I) of u_θ(T, x, y) + |x|²/2 + (d/2) log 2π. */
   readonly logZForward: number;
+  /** The spread of u_θ(T, x, y) + |x|²/2 over the probes (runOuSampler's `terminalSpread`). */
+  readonly terminalSpread: number;
   /** Self-normalised weighted mean and covariance (d×d) of x | y. */
   readonly mean: Float64Array;
   readonly covariance: Float64Array;
@@ -299,6 +299,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
   const numProbes = positiveInteger(options.numForwardProbes ?? 2000, "numForwardProbes");
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
   const samplerTolerance = positiveNumber(options.samplerTolerance ?? 1e-6, "samplerTolerance");
+  const maxTerminalSpread = positiveNumber(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const anchor = Float64Array.from(options.anchor ?? new Array<number>(d).fill(0));
   if (anchor.length !== d || anchor.some((v) => !Number.isFinite(v))) {
     throw new MinevoError(ErrorCode.InvalidOptions, `anchor must hold d = ${d} finite numbers, got ${quote(options.anchor)}`, { field: "anchor" });
@@ -363,121 +364,39 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
     }
     const width = d + c;
 
-    let latest: OuSamplerCheckpoint | undefined = resume;
-    const save = async (next: OuSamplerCheckpoint): Promise<void> => {
-      latest = next;
-      await checkpoint?.save(next);
-    };
-    const abort = (where: string): never => {
-      const saved = checkpoint !== undefined && latest !== undefined;
-      throw new MinevoError(
-        ErrorCode.Aborted,
-        `runConditionalOuSampler was aborted ${where}; ` +
-          (saved ? `the checkpoint of phase "${latest?.phase}" was saved: pass it as \`resume\` to continue` : "no checkpoint was saved (configure `checkpoint` to resume later)"),
-        { stage: where, phase: latest?.phase },
-      );
-    };
-
-    // 1. The initial condition from the formula: points carry y from the broad reference.
+    // 1–2. The initial condition from the formula (points carry y from the broad reference), then
+    // forward in x with dense output; every point keeps its y.
     const points = resume?.collocationPoints ?? drawRows(random.derive("points"), numPoints, d, pointScale, conditionMean, conditionScale);
-    let start = performance.now();
-    let fit: InitialFitReport;
-    let fitSeconds: number;
-    if (resume !== undefined) {
-      fit = resume.fit;
-      fitSeconds = resume.timings.fit;
-    } else {
-      const fitPoints = new Float64Array((numExtra + numPoints) * width);
-      fitPoints.set(drawRows(random.derive("fit-points"), numExtra, d, fitPointScale, conditionMean, conditionScale));
-      fitPoints.set(points, numExtra * width);
-      let abortedAt: number | undefined;
-      try {
-        fit = await solver.fitInitialCondition({
-          points: fitPoints,
-          checkPoints: points,
-          target: await jointInitialCondition(tf, target, fitPoints, d, c, shift, anchor),
-          weightDecay: options.weightDecay ?? 1e-4,
-          maxIterations: fitIterations,
-          ...(signal !== undefined
-            ? {
-                onIteration: (p: { iteration: number }) => {
-                  if (signal.aborted) {
-                    abortedAt = p.iteration;
-                    throw new MinevoError(ErrorCode.Aborted, `aborted after LM iteration ${p.iteration}`);
-                  }
-                },
-              }
-            : {}),
-        });
-      } catch (error) {
-        if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
-          return abort(`during the initial fit, after LM iteration ${abortedAt} (the fit is not resumable part-way: it restarts)`);
-        }
-        throw error;
-      }
-      fitSeconds = (performance.now() - start) / 1000;
-      if (checkpoint !== undefined) {
-        await save(fitCompleteCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, fitSeconds));
-      }
-      if (signal?.aborted === true) abort("after the initial fit");
-    }
-
-    // 2. Forward in x with dense output; every point keeps its y.
-    start = performance.now();
-    const previousForwardSeconds = resume?.timings.forward ?? 0;
-    const forwardResume = resume !== undefined && resume.phase !== "fit-complete" ? (resume.forward ?? undefined) : undefined;
-    const integrator = checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator;
-    const run = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
-    const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
-    let forward: IntegrationResult<MneState>;
+    const { fit, fitSeconds, forward, forwardSeconds } = await fitAndForward({
+      run: new SamplerRun("runConditionalOuSampler", checkpoint, resume),
+      solver,
+      integrator: checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator,
+      points,
+      fitProblem: async () => {
+        const fitPoints = new Float64Array((numExtra + numPoints) * width);
+        fitPoints.set(drawRows(random.derive("fit-points"), numExtra, d, fitPointScale, conditionMean, conditionScale));
+        fitPoints.set(points, numExtra * width);
+        return { points: fitPoints, target: await jointInitialCondition(tf, target, fitPoints, d, c, shift, anchor) };
+      },
+      weightDecay: options.weightDecay ?? 1e-4,
+      fitIterations,
+      horizon,
+      fingerprint,
+      settings,
+      random,
+      resume,
+      checkpoint,
+      signal,
+      progress: undefined,
+      forwardName: "the conditional forward evolution",
+      failureAdvice: ", tighten its weight decay, or narrow the conditions' reference",
+    });
     try {
-      forward = await (integrator as ResumableIntegrator).solve<MneState>(
-        { rhs: run.rhs, t0: 0, t1: horizon, y0: run.initialState },
-        {
-          save: { kind: "dense" },
-          ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
-          onStep: (r: StepReport) => {
-            forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: run.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
-          },
-          ...(checkpoint !== undefined
-            ? {
-                checkpoint: {
-                  everySteps: checkpoint.everySteps,
-                  atEnd: true,
-                  save: (snapshot: SolveSnapshot<MneState>) =>
-                    save(
-                      forwardCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, snapshot, solver.sketch.getState(), forwardSteps, { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 }),
-                    ),
-                },
-              }
-            : {}),
-          ...(signal !== undefined ? { signal } : {}),
-        },
-      );
-    } catch (error) {
-      if (isMinevoError(error, ErrorCode.Aborted)) {
-        const t = (error.details as { t?: number }).t;
-        return abort(`in the forward evolution at t = ${t} of ${horizon} (after ${forwardSteps.length} accepted steps)`);
-      }
-      throw error;
-    } finally {
-      run.dispose();
-    }
-    const forwardSeconds = previousForwardSeconds + (performance.now() - start) / 1000;
-    try {
-      if (forward.status !== "success") {
-        throw new MinevoError(
-          forward.status === "dt_underflow" ? ErrorCode.StepSizeCollapse : forward.status === "nonfinite" ? ErrorCode.NonFinite : ErrorCode.IntegrationFailed,
-          `the conditional forward evolution stopped at t = ${forward.t} of ${horizon} (${forward.status}): ${forward.message}. ` +
-            `Check the initial fit (warnings: ${quote(fit.warnings)}), tighten its weight decay, or narrow the conditions' reference`,
-          { status: forward.status, t: forward.t },
-        );
-      }
       const theta = thetaFromDenseOutput(forward);
       const thetaT = theta(horizon);
 
       // 3. Per condition: forward log Z(y), reverse flow, weights.
-      start = performance.now();
+      const start = performance.now();
       const probes = random.derive("log-z-probe").normals(numProbes * d);
       const perCondition: ConditionalSamples[] = [];
       for (const [k, y] of conditions.entries()) {
@@ -494,12 +413,9 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
         } finally {
           probeRows.dispose();
         }
-        let logZForward = 0;
-        for (let j = 0; j < numProbes; j++) {
-          let squared = 0;
-          for (let i = 0; i < d; i++) squared += (probes[j * d + i] as number) ** 2;
-          logZForward += ((probeValues[j] as number) + (1 - shift) * 0.5 * squared + 0.5 * d * Math.log(2 * Math.PI)) / numProbes;
-        }
+        const terminal = terminalLogRatio(probes, probeValues, d, shift);
+        checkTerminalSpread(terminal.spread, maxTerminalSpread, `runConditionalOuSampler at y = ${quote(Array.from(y))}`, horizon, { condition: Array.from(y), logZForward: terminal.logZForward });
+        let logZForward = terminal.logZForward;
         const anchorRow = new Float64Array(width);
         anchorRow.set(anchor);
         anchorRow.set(y, d);
@@ -535,6 +451,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
           essFraction: weights.relativeEffectiveSampleSize,
           logZ: weights.logMeanWeight,
           logZForward,
+          terminalSpread: terminal.spread,
           mean: moments.mean,
           covariance: moments.covariance,
           sampler: flow.stats,

@@ -50,29 +50,26 @@ import {
   isMinevoError,
   quote,
   registries,
-  type IntegrationResult,
   type Integrator,
   type PluginName,
   type PluginOptions,
   type ResumableIntegrator,
   type SamplingTarget,
   type Seed,
-  type SolveSnapshot,
-  type StepReport,
   type TensorFlow,
 } from "@minevo/core";
 import {
   createSolver,
   type ComponentChoice,
   type InitialConditionTarget,
-  type InitialFitProgress,
   type InitialFitReport,
   type MneState,
 } from "@minevo/evolution";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { independenceMetropolisHastings, type IndependenceChain } from "../diagnostics/independence-metropolis.js";
 import { systematicResample } from "../diagnostics/resampling.js";
-import { checkCheckpointOptions, checkpointFingerprint, fitCompleteCheckpoint, forwardCheckpoint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
+import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
+import { checkTerminalSpread, fitAndForward, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 
 export interface OuSamplerOptions<
@@ -126,6 +123,15 @@ export interface OuSamplerOptions<
   readonly horizon?: number;
   /** M. Default 5000. */
   readonly numSamples?: number;
+  /**
+   * The terminal check: the forward run must leave u_θ(T)(x) + |x|²/2 within this standard
+   * deviation of a constant over x ~ N(0, I) (the OU stationary law), or the run throws
+   * MinevoError `ModelBlowUp` before sampling (its forward-complete checkpoint, if configured, is
+   * saved first). Measured: sound runs at T = 4–5 give 0.006–0.05; a weak fit whose draws are still
+   * worth reusing by `refineOuSampler` about 3; a run that blew up while staying finite far more.
+   * Lower it to refuse weak runs; raise it for a deliberately short horizon. Default 10.
+   */
+  readonly maxTerminalSpread?: number;
   /** Everything random (points, Ω, θ₀, z, resampling, chain) derives from this seed. Default 0. */
   readonly seed?: Seed;
   /** How many evenly spaced times in [0, T] `pointPaths` and `parameterPath` hold. Default 50; 0 for none. */
@@ -208,6 +214,11 @@ export interface OuSamplerResult {
   readonly logZ: number;
   /** log Z ≈ mean over x ~ N(0, I) of u_θ(T)(x) + |x|²/2 + (d/2) log 2π (METHOD.md §4 step 3). */
   readonly logZForward: number;
+  /**
+   * The standard deviation of u_θ(T)(x) + |x|²/2 over the log Z probes x ~ N(0, I): how far the
+   * terminal model is from the OU stationary law (≤ `maxTerminalSpread`, or the run throws).
+   */
+  readonly terminalSpread: number;
   readonly ess: number;
   readonly essFraction: number;
   /** M draws resampled systematically by the weights, M×d. */
@@ -370,6 +381,7 @@ export async function runOuSampler<
   const horizon = positiveNumber(options.horizon ?? 5, "horizon");
   const numSamples = positiveInteger(options.numSamples ?? 5000, "numSamples");
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
+  const maxTerminalSpread = positiveNumber(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const weightDecay = options.weightDecay ?? 1e-4;
   const recordPathSteps = options.recordPathSteps ?? 50;
   if (!Number.isSafeInteger(recordPathSteps) || recordPathSteps < 0) {
@@ -433,160 +445,33 @@ export async function runOuSampler<
         `the network takes d = ${solver.network.inputDim} (+${solver.network.conditionDim} conditions) inputs but the target "${target.name}" has d = ${d}`,
       );
     }
-    const integrator = checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator;
-    // Every integrator of @minevo/integrators hands the state to `onStepState`; another one may not.
-    const reportsStates = typeof (integrator as Partial<ResumableIntegrator>).restoreStepper === "function";
-    // The latest checkpoint, re-saved when an abort comes in a stage that is not checkpointed itself.
-    let latest: OuSamplerCheckpoint | undefined = resume;
-    const save = async (next: OuSamplerCheckpoint): Promise<void> => {
-      latest = next;
-      await checkpoint?.save(next);
-    };
-    const abort = async (where: string, saveLatest: boolean): Promise<never> => {
-      if (saveLatest && checkpoint !== undefined && latest !== undefined) await checkpoint.save(latest);
-      const saved = checkpoint !== undefined && latest !== undefined;
-      throw new MinevoError(
-        ErrorCode.Aborted,
-        `runOuSampler was aborted ${where}; ` +
-          (saved ? `the checkpoint of phase "${latest?.phase}" was saved: pass it as \`resume\` to continue` : "no checkpoint was saved (configure `checkpoint` to resume later)"),
-        { stage: where, phase: latest?.phase },
-      );
-    };
-
-    // 1. The initial condition, from the formula only.
+    const run = new SamplerRun("runOuSampler", checkpoint, resume);
     const points = resume?.collocationPoints ?? givenCollocation ?? random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
-    let fit: InitialFitReport;
-    let fitSeconds: number;
-    if (resume !== undefined) {
-      fit = resume.fit;
-      fitSeconds = resume.timings.fit;
-    } else {
-      const fitPoints = new Float64Array((numExtra + numPoints) * d);
-      fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
-      fitPoints.set(points, numExtra * d);
-      const initialCondition = options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift));
-      const start = performance.now();
-      let abortedAt: number | undefined;
-      try {
-        fit = await solver.fitInitialCondition({
-          points: fitPoints,
-          checkPoints: points,
-          target: initialCondition,
-          weightDecay,
-          maxIterations: fitIterations,
-          ...(progress !== undefined || signal !== undefined
-            ? {
-                onIteration: (p: InitialFitProgress) => {
-                  progress?.({ stage: "fit", iteration: p.iteration, valueRms: p.valueRms, damping: p.damping });
-                  if (signal?.aborted === true) {
-                    abortedAt = p.iteration;
-                    throw new MinevoError(ErrorCode.Aborted, `aborted after LM iteration ${p.iteration}`);
-                  }
-                },
-              }
-            : {}),
-        });
-      } catch (error) {
-        if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
-          return await abort(`during the initial fit, after LM iteration ${abortedAt} (the fit is not resumable part-way: it restarts)`, false);
-        }
-        throw error;
-      }
-      fitSeconds = (performance.now() - start) / 1000;
-      if (checkpoint !== undefined) {
-        await save(fitCompleteCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, fitSeconds));
-      }
-      if (signal?.aborted === true) await abort("after the initial fit", false);
-    }
-
-    // 2. Forward evolution with dense output: θ(t) on [0, T].
-    let start = performance.now();
-    const previousForwardSeconds = resume?.timings.forward ?? 0;
-    const forwardResume = resume !== undefined && resume.phase !== "fit-complete" ? (resume.forward ?? undefined) : undefined;
-    const run = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
-    const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
-    let rejectedSoFar = forwardSteps.reduce((s, step) => s + step.rejectedAttempts, 0);
-    let forward: IntegrationResult<MneState>;
+    const { fit, fitSeconds, forward, forwardSeconds, forwardSteps } = await fitAndForward({
+      run,
+      solver,
+      integrator: checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator,
+      points,
+      fitProblem: async () => {
+        const fitPoints = new Float64Array((numExtra + numPoints) * d);
+        fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
+        fitPoints.set(points, numExtra * d);
+        return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
+      },
+      weightDecay,
+      fitIterations,
+      horizon,
+      fingerprint,
+      settings,
+      random,
+      resume,
+      checkpoint,
+      signal,
+      progress,
+      forwardName: "the forward evolution",
+      failureAdvice: " or tighten its weight decay",
+    });
     try {
-      forward = await (integrator as ResumableIntegrator).solve<MneState>(
-        { rhs: run.rhs, t0: 0, t1: horizon, y0: run.initialState },
-        {
-          save: { kind: "dense" },
-          ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
-          onStep: (r: StepReport) => {
-            const diagnostics = run.vectorField.lastDiagnostics;
-            rejectedSoFar += r.rejectedAttempts;
-            forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: diagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
-            if (progress !== undefined && !reportsStates) {
-              // An integrator without `onStepState`: the event comes without X(t).
-              progress({
-                stage: "forward",
-                t: r.t,
-                stepSize: r.t - r.tPrevious,
-                acceptedSteps: forwardSteps.length,
-                rejectedSteps: rejectedSoFar,
-                effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
-                maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
-                thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
-                points: new Float64Array(0),
-                parameters: new Float64Array(0),
-              });
-            }
-          },
-          ...(progress !== undefined
-            ? {
-                onStepState: (r: StepReport, state: MneState) => {
-                  const diagnostics = run.vectorField.lastDiagnostics;
-                  progress({
-                    stage: "forward",
-                    t: r.t,
-                    stepSize: r.t - r.tPrevious,
-                    acceptedSteps: forwardSteps.length,
-                    rejectedSteps: rejectedSoFar,
-                    effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
-                    maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
-                    thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
-                    points: run.pointsOf(state),
-                    parameters: Float64Array.from(state.theta),
-                  });
-                },
-              }
-            : {}),
-          ...(checkpoint !== undefined
-            ? {
-                checkpoint: {
-                  everySteps: checkpoint.everySteps,
-                  atEnd: true,
-                  save: (snapshot: SolveSnapshot<MneState>) =>
-                    save(
-                      forwardCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, snapshot, solver.sketch.getState(), forwardSteps, { fit: fitSeconds, forward: previousForwardSeconds + (performance.now() - start) / 1000 }),
-                    ),
-                },
-              }
-            : {}),
-          ...(signal !== undefined ? { signal } : {}),
-        },
-      );
-    } catch (error) {
-      if (isMinevoError(error, ErrorCode.Aborted)) {
-        const t = (error.details as { t?: number }).t;
-        return await abort(`in the forward evolution at t = ${t} of ${horizon} (after ${forwardSteps.length} accepted steps)`, false);
-      }
-      throw error;
-    } finally {
-      run.dispose();
-    }
-    const forwardSeconds = previousForwardSeconds + (performance.now() - start) / 1000;
-    try {
-      if (forward.status !== "success") {
-        throw new MinevoError(
-          forward.status === "dt_underflow" ? ErrorCode.StepSizeCollapse : forward.status === "nonfinite" ? ErrorCode.NonFinite : ErrorCode.IntegrationFailed,
-          `the forward evolution stopped at t = ${forward.t} of ${horizon} (${forward.status}): ${forward.message}. ` +
-            `Check the initial fit (warnings: ${quote(fit.warnings)}) or tighten its weight decay`,
-          { status: forward.status, t: forward.t },
-        );
-      }
-      if (signal?.aborted === true) await abort("after the forward evolution", true);
       const theta = thetaFromDenseOutput(forward);
 
       // The learned path at evenly spaced times, from the dense output.
@@ -614,15 +499,11 @@ export async function runOuSampler<
       } finally {
         probeTensor.dispose();
       }
-      let logZForward = 0;
-      for (let j = 0; j < 2000; j++) {
-        let squared = 0;
-        for (let k = 0; k < d; k++) squared += (probe[j * d + k] as number) ** 2;
-        logZForward += ((probeValues[j] as number) + (1 - shift) * 0.5 * squared + 0.5 * d * Math.log(2 * Math.PI)) / 2000;
-      }
+      const { logZForward, spread: terminalSpread } = terminalLogRatio(probe, probeValues, d, shift);
+      checkTerminalSpread(terminalSpread, maxTerminalSpread, "runOuSampler", horizon, { logZForward, forward: forward.stats });
 
       // 3. The reverse flow.
-      start = performance.now();
+      let start = performance.now();
       const samplerSteps: { t: number; stepSize: number }[] = [];
       let samplerRejected = 0;
       let abortedAt: number | undefined;
@@ -650,7 +531,7 @@ export async function runOuSampler<
         });
       } catch (error) {
         if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
-          return await abort(`in the reverse flow at t = ${abortedAt} (the reverse flow restarts from the completed forward run)`, true);
+          return await run.abort(`in the reverse flow at t = ${abortedAt} (the reverse flow restarts from the completed forward run)`, true);
         }
         throw error;
       }
@@ -677,6 +558,7 @@ export async function runOuSampler<
         normalisedWeights: weights.normalisedWeights,
         logZ: weights.logMeanWeight,
         logZForward,
+        terminalSpread,
         ess: weights.effectiveSampleSize,
         essFraction: weights.relativeEffectiveSampleSize,
         resampled,

@@ -9,7 +9,7 @@
  * gives the second pass what the first lacked.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode, isMinevoError } from "@minevo/core";
+import { ErrorCode, isMinevoError, type MinevoError } from "@minevo/core";
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
@@ -50,8 +50,15 @@ async function rejection(run: Promise<unknown>): Promise<unknown> {
 
 describe("refineOuSampler", () => {
   it("lifts a weak first pass: ESS/M from below 0.3 to above 0.9, with log Ẑ near log Z = 0", { timeout: 180_000 }, async () => {
+    // The weak pass's terminal model is far from N(0, I) (terminal spread 1.24: its fit is poor
+    // where π has mass), above a strict terminal check but under the default bound of 10.
+    await expect(runOuSampler({ ...weak, numSamples: 10, maxTerminalSpread: 1 })).rejects.toSatisfy(
+      (e: unknown) => isMinevoError(e, ErrorCode.ModelBlowUp) && ((e as MinevoError).details.spread as number) > 1 && /maxTerminalSpread = 1;/.test((e as Error).message),
+    );
     const first = await runOuSampler(weak);
+    expect(first.terminalSpread).toBeGreaterThan(1);
     const refined = await refineOuSampler(first, weak);
+    expect(refined.terminalSpread).toBeLessThan(0.2);
     // Measured: 0.012 → 0.98 (M = 300).
     expect(first.essFraction).toBeLessThan(0.3);
     expect(refined.essFraction).toBeGreaterThan(0.9);

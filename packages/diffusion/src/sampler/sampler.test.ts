@@ -215,6 +215,18 @@ describe("runOuSampler end to end", () => {
       expect(Math.abs(result.logZ - c)).toBeLessThan(0.01);
       // u_θ(T) + |x|²/2 + (d/2) log 2π ≈ log Z too, to within ρ_T's remaining e^{−T} distance from N(0, I).
       expect(Math.abs(result.logZForward - c)).toBeLessThan(0.05);
+      // The terminal spread against its exact value: ρ_T = N(μ, C) with μ = e^{−T}m and
+      // C = e^{−2T}S + (1 − e^{−2T})I, so r(x) = log ρ_T(x) + |x|²/2 = ½xᵀ(I − C⁻¹)x + (C⁻¹μ)ᵀx + const
+      // and Var r = ½ tr((I − C⁻¹)²) + |C⁻¹μ|² over x ~ N(0, I) (measured 0.0060 and 0.0067 for 0.0060).
+      const decay = Math.exp(-5);
+      const cov = [0.6, 0.2, 0.2, 1.3].map((v, k) => decay * decay * v + (k === 0 || k === 3 ? 1 - decay * decay : 0));
+      const det = cov[0]! * cov[3]! - cov[1]! * cov[2]!;
+      const inv = [cov[3]! / det, -cov[1]! / det, -cov[2]! / det, cov[0]! / det];
+      const a = [1 - inv[0]!, -inv[1]!, -inv[2]!, 1 - inv[3]!];
+      const mu = [decay * 0.8, decay * -0.4];
+      const b = [inv[0]! * mu[0]! + inv[1]! * mu[1]!, inv[2]! * mu[0]! + inv[3]! * mu[1]!];
+      const exactSpread = Math.sqrt(0.5 * (a[0]! ** 2 + 2 * a[1]! ** 2 + a[3]! ** 2) + b[0]! ** 2 + b[1]! ** 2);
+      expect(Math.abs(result.terminalSpread / exactSpread - 1)).toBeLessThan(0.25);
       // The weighted mean is the target's, within 4 standard errors √(Sᵢᵢ/M).
       const mean = [0, 0];
       for (let j = 0; j < M; j++) for (let i = 0; i < 2; i++) mean[i]! += result.normalisedWeights[j]! * result.samples[j * 2 + i]!;

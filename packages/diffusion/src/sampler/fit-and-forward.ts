@@ -1,0 +1,250 @@
+/**
+ * The stage both OU samplers share (the unconditional `runOuSampler` and the conditional
+ * `runConditionalOuSampler`): the initial fit, then the forward evolution of (θ, X) with dense
+ * output, with checkpoints after the fit, every `everySteps` accepted forward steps and at the end,
+ * resumption from any of them, progress events and aborts by signal.
+ *
+ * A {@link SamplerRun} carries what outlives the stage: the latest checkpoint (re-saved when an
+ * abort comes in a later stage that is not checkpointed itself, the reverse flow) and `abort`,
+ * which throws the `Aborted` error naming where the run stopped and whether a checkpoint exists.
+ */
+import { ErrorCode, MinevoError, isMinevoError, quote, type IntegrationResult, type RandomStream, type ResumableIntegrator, type SolveSnapshot, type StepReport } from "@minevo/core";
+import type { InitialConditionTarget, InitialFitProgress, InitialFitReport, MneState, Solver } from "@minevo/evolution";
+import { fitCompleteCheckpoint, forwardCheckpoint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
+import type { OuSamplerCheckpointOptions, OuSamplerFitProgress, OuSamplerForwardProgress } from "./ou-sampler.js";
+
+/** The latest checkpoint of a run and its abort. */
+export class SamplerRun {
+  private latest: OuSamplerCheckpoint | undefined;
+
+  constructor(
+    /** The sampler's name, for messages ("runOuSampler"). */
+    private readonly sampler: string,
+    private readonly checkpoint: OuSamplerCheckpointOptions | undefined,
+    resume: OuSamplerCheckpoint | undefined,
+  ) {
+    this.latest = resume;
+  }
+
+  async save(next: OuSamplerCheckpoint): Promise<void> {
+    this.latest = next;
+    await this.checkpoint?.save(next);
+  }
+
+  /**
+   * Throws MinevoError `Aborted` saying where; with `saveLatest` the latest checkpoint is saved
+   * again first (an abort in a stage that is not checkpointed itself).
+   */
+  async abort(where: string, saveLatest: boolean): Promise<never> {
+    if (saveLatest && this.checkpoint !== undefined && this.latest !== undefined) await this.checkpoint.save(this.latest);
+    const saved = this.checkpoint !== undefined && this.latest !== undefined;
+    throw new MinevoError(
+      ErrorCode.Aborted,
+      `${this.sampler} was aborted ${where}; ` +
+        (saved ? `the checkpoint of phase "${this.latest?.phase}" was saved: pass it as \`resume\` to continue` : "no checkpoint was saved (configure `checkpoint` to resume later)"),
+      { stage: where, phase: this.latest?.phase },
+    );
+  }
+}
+
+export interface FitAndForwardOptions {
+  readonly run: SamplerRun;
+  readonly solver: Solver;
+  /** The solver's integrator, or its resumable view when checkpointing or resuming. */
+  readonly integrator: Solver["integrator"];
+  /** X(0) (the resumed run's own when resuming). */
+  readonly points: Float64Array;
+  /** The fit's points and target (not called when resuming: the checkpoint holds the fit). */
+  readonly fitProblem: () => Promise<{ readonly points: Float64Array; readonly target: InitialConditionTarget }>;
+  readonly weightDecay: number;
+  readonly fitIterations: number;
+  readonly horizon: number;
+  readonly fingerprint: string;
+  readonly settings: Record<string, unknown>;
+  readonly random: RandomStream;
+  readonly resume: OuSamplerCheckpoint | undefined;
+  readonly checkpoint: OuSamplerCheckpointOptions | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: ((event: OuSamplerFitProgress | OuSamplerForwardProgress) => void) | undefined;
+  /** What a failed forward run's message calls it ("the forward evolution"). */
+  readonly forwardName: string;
+  /** Advice appended to a failed forward run's message, after the fit's warnings. */
+  readonly failureAdvice: string;
+}
+
+export interface FitAndForwardResult {
+  readonly fit: InitialFitReport;
+  readonly fitSeconds: number;
+  /** The successful forward solve with dense output: the caller's to dispose. */
+  readonly forward: IntegrationResult<MneState>;
+  readonly forwardSeconds: number;
+  readonly forwardSteps: readonly OuSamplerForwardStep[];
+}
+
+/** The fit (or the resumed one), then the forward run to `horizon`; a failed forward run throws. */
+export async function fitAndForward(options: FitAndForwardOptions): Promise<FitAndForwardResult> {
+  const { run, solver, integrator, points, resume, checkpoint, signal, progress, fingerprint, settings, random, horizon } = options;
+
+  // 1. The initial condition, from the formula only.
+  let fit: InitialFitReport;
+  let fitSeconds: number;
+  if (resume !== undefined) {
+    fit = resume.fit;
+    fitSeconds = resume.timings.fit;
+  } else {
+    const problem = await options.fitProblem();
+    const start = performance.now();
+    let abortedAt: number | undefined;
+    try {
+      fit = await solver.fitInitialCondition({
+        points: problem.points,
+        checkPoints: points,
+        target: problem.target,
+        weightDecay: options.weightDecay,
+        maxIterations: options.fitIterations,
+        ...(progress !== undefined || signal !== undefined
+          ? {
+              onIteration: (p: InitialFitProgress) => {
+                progress?.({ stage: "fit", iteration: p.iteration, valueRms: p.valueRms, damping: p.damping });
+                if (signal?.aborted === true) {
+                  abortedAt = p.iteration;
+                  throw new MinevoError(ErrorCode.Aborted, `aborted after LM iteration ${p.iteration}`);
+                }
+              },
+            }
+          : {}),
+      });
+    } catch (error) {
+      if (abortedAt !== undefined && isMinevoError(error, ErrorCode.Aborted)) {
+        return await run.abort(`during the initial fit, after LM iteration ${abortedAt} (the fit is not resumable part-way: it restarts)`, false);
+      }
+      throw error;
+    }
+    fitSeconds = (performance.now() - start) / 1000;
+    if (checkpoint !== undefined) {
+      await run.save(fitCompleteCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, fitSeconds));
+    }
+    if (signal?.aborted === true) await run.abort("after the initial fit", false);
+  }
+
+  // 2. Forward evolution with dense output: θ(t) on [0, T].
+  const start = performance.now();
+  const previousForwardSeconds = resume?.timings.forward ?? 0;
+  const forwardResume = resume !== undefined && resume.phase !== "fit-complete" ? (resume.forward ?? undefined) : undefined;
+  const prepared = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
+  const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
+  let rejectedSoFar = forwardSteps.reduce((s, step) => s + step.rejectedAttempts, 0);
+  // Every integrator of @minevo/integrators hands the state to `onStepState`; another one may not.
+  const reportsStates = typeof (integrator as Partial<ResumableIntegrator>).restoreStepper === "function";
+  const event = (r: StepReport, state: MneState | undefined): OuSamplerForwardProgress => {
+    const diagnostics = prepared.vectorField.lastDiagnostics;
+    return {
+      stage: "forward",
+      t: r.t,
+      stepSize: r.t - r.tPrevious,
+      acceptedSteps: forwardSteps.length,
+      rejectedSteps: rejectedSoFar,
+      effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
+      maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
+      thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
+      // Copies, the callee's to keep; empty without the state (an integrator without `onStepState`).
+      points: state === undefined ? new Float64Array(0) : prepared.pointsOf(state),
+      parameters: state === undefined ? new Float64Array(0) : Float64Array.from(state.theta),
+    };
+  };
+  let forward: IntegrationResult<MneState>;
+  try {
+    forward = await (integrator as ResumableIntegrator).solve<MneState>(
+      { rhs: prepared.rhs, t0: 0, t1: horizon, y0: prepared.initialState },
+      {
+        save: { kind: "dense" },
+        ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
+        onStep: (r: StepReport) => {
+          rejectedSoFar += r.rejectedAttempts;
+          forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: prepared.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
+          if (progress !== undefined && !reportsStates) progress(event(r, undefined));
+        },
+        ...(progress !== undefined ? { onStepState: (r: StepReport, state: MneState) => progress(event(r, state)) } : {}),
+        ...(checkpoint !== undefined
+          ? {
+              checkpoint: {
+                everySteps: checkpoint.everySteps,
+                atEnd: true,
+                save: (snapshot: SolveSnapshot<MneState>) =>
+                  run.save(
+                    forwardCheckpoint({ fingerprint, settings, random: random.getState(), collocationPoints: points, fit }, snapshot, solver.sketch.getState(), forwardSteps, {
+                      fit: fitSeconds,
+                      forward: previousForwardSeconds + (performance.now() - start) / 1000,
+                    }),
+                  ),
+              },
+            }
+          : {}),
+        ...(signal !== undefined ? { signal } : {}),
+      },
+    );
+  } catch (error) {
+    if (isMinevoError(error, ErrorCode.Aborted)) {
+      const t = (error.details as { t?: number }).t;
+      return await run.abort(`in the forward evolution at t = ${t} of ${horizon} (after ${forwardSteps.length} accepted steps)`, false);
+    }
+    throw error;
+  } finally {
+    prepared.dispose();
+  }
+  const forwardSeconds = previousForwardSeconds + (performance.now() - start) / 1000;
+  if (forward.status !== "success") {
+    forward.dispose();
+    throw new MinevoError(
+      forward.status === "dt_underflow" ? ErrorCode.StepSizeCollapse : forward.status === "nonfinite" ? ErrorCode.NonFinite : ErrorCode.IntegrationFailed,
+      `${options.forwardName} stopped at t = ${forward.t} of ${horizon} (${forward.status}): ${forward.message}. ` + `Check the initial fit (warnings: ${quote(fit.warnings)})${options.failureAdvice}`,
+      { status: forward.status, t: forward.t },
+    );
+  }
+  if (signal?.aborted === true) {
+    forward.dispose();
+    await run.abort(`after ${options.forwardName}`, true);
+  }
+  return { fit, fitSeconds, forward, forwardSeconds, forwardSteps };
+}
+
+/**
+ * The forward run's terminal model against the OU stationary law. The OU flow brings any ρ₀ within
+ * e^{−T} of N(0, I), so at T the model's log-ratio r(x) = u_θ(T)(x) + (1 − shift)|x|²/2 (u is
+ * log ρ_T up to a constant in the log-density form, shift = 0; log ρ_T + |x|²/2 in the log-ratio
+ * form, shift = 1) is nearly constant over x ~ N(0, I): its mean plus (d/2) log 2π estimates
+ * log Z (METHOD.md §4 step 3), and its standard deviation over the probes, the spread, measures
+ * how far ρ_T is from N(0, I): for a Gaussian target N(m, S) it is √(½ tr((I − C⁻¹)²) + |C⁻¹μ|²)
+ * with μ = e^{−T}m and C = e^{−2T}S + (1 − e^{−2T})I, of order e^{−T}|m| — small for a sound run,
+ * and large for a forward run that blew up while staying finite.
+ */
+export function terminalLogRatio(probes: Float64Array, values: ArrayLike<number>, dim: number, shift: number): { readonly logZForward: number; readonly spread: number } {
+  const count = values.length;
+  let mean = 0;
+  let squares = 0;
+  for (let j = 0; j < count; j++) {
+    let squared = 0;
+    for (let k = 0; k < dim; k++) squared += (probes[j * dim + k] as number) ** 2;
+    const r = (values[j] as number) + (1 - shift) * 0.5 * squared;
+    // Welford's update: the values can sit far from zero (log Z) with a small spread.
+    const delta = r - mean;
+    mean += delta / (j + 1);
+    squares += delta * (r - mean);
+  }
+  return { logZForward: mean + 0.5 * dim * Math.log(2 * Math.PI), spread: Math.sqrt(squares / Math.max(1, count - 1)) };
+}
+
+/**
+ * Refuses a terminal model whose log-ratio spread exceeds `bound` (see {@link terminalLogRatio}):
+ * a blow-up is reported with its diagnostics, never sampled from.
+ */
+export function checkTerminalSpread(spread: number, bound: number, what: string, horizon: number, details: Readonly<Record<string, unknown>>): void {
+  if (Number.isFinite(spread) && spread <= bound) return;
+  throw new MinevoError(
+    ErrorCode.ModelBlowUp,
+    `${what}: at T = ${horizon} the model's log-density is not near the OU stationary N(0, I) — u_θ(T)(x) + |x|²/2 varies with standard deviation ${spread.toPrecision(3)} over x ~ N(0, I) ` +
+      `(maxTerminalSpread = ${bound}; sound runs at T = 4–5 give 0.006–0.05). The forward evolution left the solution (see the forward diagnostics: max|f|, step sizes) ` +
+      `or T is too short for this target: improve the initial fit (more LM iterations, fit points where π̃ has mass), enlarge the sketch, or raise horizon`,
+    { spread, bound, horizon, ...details },
+  );
+}
