@@ -8,7 +8,11 @@
  * its own folder), @resvg/resvg-js (a native binary), and the optional packages loaded only when
  * asked for (webgpu, tfjs-node, tfjs-node-gpu). Node then runs it without tsx or the sources.
  *
- *   node scripts/bundle.mjs [outfile]       (default dist/minevo.mjs)
+ * The library entry (src/index.ts, the package's "." export) is bundled the same way into
+ * dist/index.js, so that `import { runSample } from "@minevo/cli"` works from a packed install
+ * too (tsc's per-module output would import @minevo/*, which a packed install does not have).
+ *
+ *   node scripts/bundle.mjs [outfile]       (default dist/minevo.mjs; the library goes to dist/index.js)
  */
 import { build } from "esbuild";
 import { dirname, resolve } from "node:path";
@@ -26,9 +30,9 @@ const externalPackages = {
   },
 };
 
-export async function bundle(outfile = resolve(root, "dist/minevo.mjs")) {
+export async function bundle(outfile = resolve(root, "dist/minevo.mjs"), entry = resolve(root, "src/main.ts")) {
   const result = await build({
-    entryPoints: [resolve(root, "src/main.ts")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",
@@ -39,7 +43,7 @@ export async function bundle(outfile = resolve(root, "dist/minevo.mjs")) {
     // CommonJS libraries inside the bundle (commander) require Node's built-ins: give them a require.
     banner: {
       js: [
-        "// The minevo command, bundled by apps/cli/scripts/bundle.mjs from the workspace sources.",
+        "// The minevo command (or its library entry), bundled by apps/cli/scripts/bundle.mjs from the workspace sources.",
         'import { createRequire as __minevoCreateRequire } from "node:module";',
         "const require = __minevoCreateRequire(import.meta.url);",
       ].join("\n"),
@@ -54,7 +58,14 @@ export async function bundle(outfile = resolve(root, "dist/minevo.mjs")) {
   return { outfile, externals: [...externals].sort() };
 }
 
+/** The library entry src/index.ts as one ES module (default dist/index.js). */
+export function bundleLibrary(outfile = resolve(root, "dist/index.js")) {
+  return bundle(outfile, resolve(root, "src/index.ts"));
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { outfile, externals } = await bundle(process.argv[2] !== undefined ? resolve(process.argv[2]) : undefined);
   console.log(`wrote ${outfile} (external: ${externals.join(", ")})`);
+  const library = await bundleLibrary();
+  console.log(`wrote ${library.outfile} (external: ${library.externals.join(", ")})`);
 }

@@ -38,11 +38,16 @@ const numbers = (path: string): unknown => {
 };
 
 let externals: string[] = [];
+let libraryExternals: string[] = [];
 
 beforeAll(async () => {
-  const bundler = (await import(join(cliRoot, "scripts", "bundle.mjs"))) as { bundle(outfile: string): Promise<{ externals: string[] }> };
+  const bundler = (await import(join(cliRoot, "scripts", "bundle.mjs"))) as {
+    bundle(outfile: string): Promise<{ externals: string[] }>;
+    bundleLibrary(outfile: string): Promise<{ externals: string[] }>;
+  };
   externals = (await bundler.bundle(bundlePath)).externals;
-  for (const name of externals) {
+  libraryExternals = (await bundler.bundleLibrary(join(packageDir, "dist", "index.js"))).externals;
+  for (const name of new Set([...externals, ...libraryExternals])) {
     const link = join(packageDir, "node_modules", name);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(packageRoot(name), link, "dir");
@@ -67,6 +72,30 @@ describe("the bundled minevo command (packed install)", () => {
     expect(fromSources.code, fromSources.stderr).toBe(0);
     expect(numbers(join(dir, "bundled", "result.json"))).toEqual(numbers(join(dir, "sources", "result.json")));
     expect(readFileSync(join(dir, "bundled", "samples.csv"), "utf8")).toBe(readFileSync(join(dir, "sources", "samples.csv"), "utf8"));
+  });
+
+  it("serves the library entry (dist/index.js) to a program outside the workspace: config in, the command's numbers out", () => {
+    for (const name of libraryExternals) expect(name).toMatch(/^(@tensorflow\/|@resvg\/)/);
+    const program = writeFile(
+      dir,
+      "library.mjs",
+      [
+        `import { parseSampleConfig, prepareOutputDirectory, resolveSampleConfig, runSample, createProgress } from ${JSON.stringify(join(packageDir, "dist", "index.js"))};`,
+        `const input = parseSampleConfig(${JSON.stringify(JSON.stringify({ ...tinyConfig, checkpointEvery: undefined }))}, "inline");`,
+        "const config = await resolveSampleConfig(input);",
+        `await prepareOutputDirectory(${JSON.stringify(join(dir, "library"))});`,
+        `const summary = await runSample({ config, outDir: ${JSON.stringify(join(dir, "library"))}, progress: createProgress(process.stderr, { quiet: true }) });`,
+        "console.log(JSON.stringify([summary.result.logZ, summary.result.ess, summary.result.essFraction]));",
+      ].join("\n"),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_OPTIONS;
+    const run = spawnSync(process.execPath, [program], { cwd: dir, env, encoding: "utf8" });
+    expect(run.status, run.stderr).toBe(0);
+    const [logZ, ess, essFraction] = JSON.parse(run.stdout.trim().split("\n").pop()!) as number[];
+    const result = JSON.parse(readFileSync(join(dir, "library", "result.json"), "utf8")) as Record<string, number>;
+    expect([logZ, ess, essFraction]).toEqual([result.logZ, result.ess, result.essFraction]);
+    expect(Math.abs(logZ!)).toBeLessThan(0.05);
   });
 
   it("samples a user's module target (its score by TensorFlow.js autodiff) and prints one-line errors", () => {

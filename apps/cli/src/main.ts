@@ -11,14 +11,7 @@
  * 143 after SIGINT or SIGTERM, once the checkpoint is saved), never a stack trace. Set
  * MINEVO_DEBUG=1 to see the stack of an unexpected error.
  */
-import "@minevo/backend-cpu";
-import "@minevo/backend-node-gpu";
-import "@minevo/backend-webgpu";
-import "@minevo/integrators";
-import "@minevo/networks";
-import "@minevo/sketching";
-import "@minevo/evolution";
-import "@minevo/diffusion";
+import "./plugins.js";
 import { env as tensorFlowEnvironment } from "@tensorflow/tfjs-core";
 import { Command, CommanderError, Option } from "commander";
 import { runCommand } from "./run.js";
