@@ -53,6 +53,8 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(flag).toContain("--samples");
     const number = errorLine(await runCli(["sample", "--samples", "ten", "--out", out]));
     expect(number).toBe('minevo: --samples must be a positive integer, got "ten" [MINEVO_INVALID_ARGUMENT]');
+    const bound = errorLine(await runCli(["sample", "--max-flow-inconsistency", "-1", "--out", out]));
+    expect(bound).toBe('minevo: --max-flow-inconsistency must be a finite positive number or "off", got "-1" [MINEVO_INVALID_ARGUMENT]');
   });
 
   it("a config file with an unknown field or invalid JSON names the file and the field", async () => {

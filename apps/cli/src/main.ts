@@ -42,6 +42,8 @@ function sampleOptions(command: Command): Command {
     .option("--extra-fit-points <k>", "fit points from N(0, 3²I) besides the collocation points (default 2000)")
     .option("--weight-decay <w>", "weight decay of the initial fit (default 1e-4)")
     .option("--horizon <T>", "the OU horizon T (default 5)")
+    .option("--max-terminal-spread <s>", "refuse a run whose u(T) + |x|²/2 varies more than this over N(0, I), or off (default 10)")
+    .option("--max-flow-inconsistency <s>", "refuse a run whose forward model and reverse flow disagree by more than this (RMS), or off (default 10)")
     .addOption(new Option("--form <form>", "what the network represents (default log-density)").choices(["log-density", "log-ratio"]))
     .option("--network <name>", "network by registry name (default mlp, the recipe)")
     .option("--network-option <key=value>", "an option of the network (repeatable)", collect)

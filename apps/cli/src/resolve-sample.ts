@@ -36,6 +36,8 @@ export interface SampleCommandLine {
   readonly extraFitPoints?: string;
   readonly weightDecay?: string;
   readonly horizon?: string;
+  readonly maxTerminalSpread?: string;
+  readonly maxFlowInconsistency?: string;
   readonly form?: string;
   readonly network?: string;
   readonly networkOption?: readonly string[];
@@ -63,6 +65,15 @@ function positiveFlag(flag: string, text: string | undefined): number | undefine
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!(Number.isFinite(value) && value > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a finite positive number, got ${quote(text)}`, { flag });
+  return value;
+}
+
+/** A check's bound: a finite positive number, or "off" (null). */
+function boundFlag(flag: string, text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim().toLowerCase() === "off") return null;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a finite positive number or "off", got ${quote(text)}`, { flag });
   return value;
 }
 
@@ -119,6 +130,8 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
     weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
     horizon: positiveFlag("horizon", line.horizon),
+    maxTerminalSpread: boundFlag("max-terminal-spread", line.maxTerminalSpread),
+    maxFlowInconsistency: boundFlag("max-flow-inconsistency", line.maxFlowInconsistency),
     form: line.form as SampleFlags["form"],
     network: choiceFlag(line.network, line.networkOption, "network"),
     sketch: choiceFlag(line.sketch, line.sketchOption, "sketch"),
@@ -163,6 +176,8 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
     weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
     horizon: input.horizon ?? sampleDefaults.horizon,
+    maxTerminalSpread: input.maxTerminalSpread !== undefined ? input.maxTerminalSpread : sampleDefaults.maxTerminalSpread,
+    maxFlowInconsistency: input.maxFlowInconsistency !== undefined ? input.maxFlowInconsistency : sampleDefaults.maxFlowInconsistency,
     form: input.form ?? sampleDefaults.form,
     network: resolvePluginChoice("network", input.network, d, c),
     sketch: resolvePluginChoice("sketch", input.sketch, d, c),

@@ -40,6 +40,9 @@ export const sampleConfigSchema = z.strictObject({
   weightDecay: z.number().nonnegative().finite().optional(),
   /** T. */
   horizon: z.number().positive().finite().optional(),
+  /** The sampler's checks (see runOuSampler): a bound, or null to turn the check off. */
+  maxTerminalSpread: z.number().positive().finite().nullable().optional(),
+  maxFlowInconsistency: z.number().positive().finite().nullable().optional(),
   form: z.enum(["log-density", "log-ratio"]).optional(),
   network: pluginChoiceSchema.optional(),
   sketch: pluginChoiceSchema.optional(),
@@ -80,6 +83,9 @@ export interface ResolvedSampleConfig {
   readonly extraFitPoints: number;
   readonly weightDecay: number;
   readonly horizon: number;
+  /** null: the check is off. */
+  readonly maxTerminalSpread: number | null;
+  readonly maxFlowInconsistency: number | null;
   readonly form: "log-density" | "log-ratio";
   readonly network: ResolvedChoice;
   readonly sketch: ResolvedChoice;
@@ -101,6 +107,8 @@ export const sampleDefaults = {
   extraFitPoints: 2000,
   weightDecay: 1e-4,
   horizon: 5,
+  maxTerminalSpread: 10,
+  maxFlowInconsistency: 10,
   form: "log-density",
   checkpointEvery: 10,
   plots: true,

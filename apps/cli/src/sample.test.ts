@@ -181,10 +181,17 @@ describe("minevo sample --condition", () => {
 describe("minevo sample: the sketch-saturation warning", () => {
   it("warns, in result.json and on stderr, when the effective rank reaches the sketch size, and names the fix", async () => {
     const run = join(dir, "saturated");
+    // n = 4 is so saturated that the run is refused as a blow-up by default, naming r_λ ...
+    const refused = await runCli(["sample", "--config", configPath, "--sketch", "gaussian", "--sketch-option", "sketchSize=4", "--no-plots", "--out", join(dir, "refused")]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the forward evolution and the reverse flow disagree .*largest effective rank r_λ was 4\.0.*\[MINEVO_MODEL_BLOW_UP\]/);
+    // ... and with the check off it completes, with the saturation warning.
     const outcome = await runCli([
-      "sample", "--config", configPath, "--sketch", "gaussian", "--sketch-option", "sketchSize=4", "--no-plots", "--out", run,
+      "sample", "--config", configPath, "--sketch", "gaussian", "--sketch-option", "sketchSize=4", "--max-flow-inconsistency", "off", "--no-plots", "--out", run,
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
+    expect(readJson(join(run, "config.json")).maxFlowInconsistency).toBeNull();
+    expect(readJson(join(run, "result.json")).flowInconsistency as number).toBeGreaterThan(10);
     const warnings = readJson(join(run, "result.json")).warnings as string[];
     const saturation = warnings.find((w) => w.includes("sketch was saturated"));
     expect(saturation, JSON.stringify(warnings)).toBeDefined();

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { RandomStream, registries, setTensorFlowBackend, type SamplingTarget } from "@minevo/core";
+import { RandomStream, isMinevoError, registries, setTensorFlowBackend, type SamplingTarget } from "@minevo/core";
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
@@ -71,6 +71,8 @@ interface FailedCaseResult {
   readonly kind: "failed";
   readonly name: string;
   readonly message: string;
+  /** A MinevoError's details (the numbers behind the message). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** MALA and HMC alone on a sampler case's target, for a fixed budget (`--mcmc-only`). */
@@ -415,7 +417,7 @@ async function main(): Promise<void> {
       const message = error instanceof Error ? error.message : String(error);
       log(`case ${name} failed: ${message}`);
       process.exitCode = 1;
-      result = { kind: "failed", name, message };
+      result = { kind: "failed", name, message, ...(isMinevoError(error) ? { details: error.details } : {}) };
     }
     saveCase(result);
     log(`case ${name} saved; live tensors ${tf.memory().numTensors}`);

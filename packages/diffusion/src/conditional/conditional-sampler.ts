@@ -36,7 +36,7 @@ import {
 import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport } from "@minevo/evolution";
 import { checkCheckpointOptions, resumableFingerprint, type OuSamplerCheckpoint } from "../sampler/checkpoint.js";
 import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
-import { checkTerminalSpread, fitAndForward, SamplerRun, terminalLogRatio } from "../sampler/fit-and-forward.js";
+import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, flowConsistency, SamplerRun, terminalLogRatio } from "../sampler/fit-and-forward.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
 import { appendCondition, checkCondition, conditionalNetworkDerivatives } from "./conditional-reverse-flow.js";
@@ -93,6 +93,8 @@ export interface ConditionalOuSamplerOptions<
   readonly numForwardProbes?: number;
   /** The terminal check per condition, as runOuSampler's `maxTerminalSpread`. Default 10. */
   readonly maxTerminalSpread?: number;
+  /** The forward/reverse consistency check per condition, as runOuSampler's `maxFlowInconsistency`. Default 10. */
+  readonly maxFlowInconsistency?: number;
   /** Default 0. */
   readonly seed?: Seed;
   /**
@@ -130,6 +132,8 @@ export interface ConditionalSamples {
   readonly logZForward: number;
   /** The spread of u_θ(T, x, y) + |x|²/2 over the probes (runOuSampler's `terminalSpread`). */
   readonly terminalSpread: number;
+  /** runOuSampler's `flowInconsistency` at this condition. */
+  readonly flowInconsistency: number;
   /** Self-normalised weighted mean and covariance (d×d) of x | y. */
   readonly mean: Float64Array;
   readonly covariance: Float64Array;
@@ -299,7 +303,8 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
   const numProbes = positiveInteger(options.numForwardProbes ?? 2000, "numForwardProbes");
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
   const samplerTolerance = positiveNumber(options.samplerTolerance ?? 1e-6, "samplerTolerance");
-  const maxTerminalSpread = positiveNumber(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
+  const maxTerminalSpread = checkBound(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
+  const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
   const anchor = Float64Array.from(options.anchor ?? new Array<number>(d).fill(0));
   if (anchor.length !== d || anchor.some((v) => !Number.isFinite(v))) {
     throw new MinevoError(ErrorCode.InvalidOptions, `anchor must hold d = ${d} finite numbers, got ${quote(options.anchor)}`, { field: "anchor" });
@@ -367,7 +372,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
     // 1–2. The initial condition from the formula (points carry y from the broad reference), then
     // forward in x with dense output; every point keeps its y.
     const points = resume?.collocationPoints ?? drawRows(random.derive("points"), numPoints, d, pointScale, conditionMean, conditionScale);
-    const { fit, fitSeconds, forward, forwardSeconds } = await fitAndForward({
+    const { fit, fitSeconds, forward, forwardSeconds, forwardSteps } = await fitAndForward({
       run: new SamplerRun("runConditionalOuSampler", checkpoint, resume),
       solver,
       integrator: checkpoint !== undefined || resume !== undefined ? resumableIntegrator(solver.integrator) : solver.integrator,
@@ -435,6 +440,28 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
           rows.set(flow.samples.subarray(j * d, (j + 1) * d), j * width);
           rows.set(y, j * width + d);
         }
+        // The model's log-density at θ(0) against the flow's, as in runOuSampler: log Z(y) enters
+        // both sides through the anchor, so compare before adding it.
+        const rowsTensor = tf.tensor2d(Float32Array.from(rows), [numSamples, width]);
+        let modelValues: Float32Array;
+        try {
+          const evaluation = network.evaluate(tf, fit.parameters, rowsTensor, { value: true });
+          try {
+            modelValues = (await evaluation.value!.data()) as Float32Array;
+          } finally {
+            evaluation.dispose();
+          }
+        } finally {
+          rowsTensor.dispose();
+        }
+        const consistency = flowConsistency(modelValues, flow.samples, flow.logDensity, d, shift, terminal.logZForward);
+        checkFlowConsistency(
+          consistency,
+          maxFlowInconsistency,
+          `runConditionalOuSampler at y = ${quote(Array.from(y))}`,
+          { condition: Array.from(y), terminalSpread: terminal.spread },
+          forwardSteps.reduce((m, step) => (Number.isFinite(step.effectiveRank) ? Math.max(m, step.effectiveRank) : m), Number.NEGATIVE_INFINITY),
+        );
         const { logDensity: logTarget } = await evaluateJoint(tf, target, rows, numSamples);
         const logWeights = new Float64Array(numSamples);
         for (let j = 0; j < numSamples; j++) logWeights[j] = (logTarget[j] as number) - (flow.logDensity[j] as number);
@@ -452,6 +479,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
           logZ: weights.logMeanWeight,
           logZForward,
           terminalSpread: terminal.spread,
+          flowInconsistency: consistency.rms,
           mean: moments.mean,
           covariance: moments.covariance,
           sampler: flow.stats,

@@ -55,10 +55,18 @@ describe("refineOuSampler", () => {
     await expect(runOuSampler({ ...weak, numSamples: 10, maxTerminalSpread: 1 })).rejects.toSatisfy(
       (e: unknown) => isMinevoError(e, ErrorCode.ModelBlowUp) && ((e as MinevoError).details.spread as number) > 1 && /maxTerminalSpread = 1;/.test((e as Error).message),
     );
-    const first = await runOuSampler(weak);
+    // Its reverse flow throws most draws far out, where the model's ℓ_θ(0) and the flow's log q₀
+    // disagree by 10⁴ and more: the default refuses it as a blow-up ...
+    await expect(runOuSampler(weak)).rejects.toSatisfy(
+      (e: unknown) => isMinevoError(e, ErrorCode.ModelBlowUp) && ((e as MinevoError).details.rms as number) > 1000 && /maxFlowInconsistency = 10\)/.test((e as Error).message),
+    );
+    // ... and with the check off its few good draws still seed the refinement.
+    const first = await runOuSampler({ ...weak, maxFlowInconsistency: Number.POSITIVE_INFINITY });
     expect(first.terminalSpread).toBeGreaterThan(1);
+    expect(first.flowInconsistency).toBeGreaterThan(1000);
     const refined = await refineOuSampler(first, weak);
     expect(refined.terminalSpread).toBeLessThan(0.2);
+    expect(refined.flowInconsistency).toBeLessThan(1);
     // Measured: 0.012 → 0.98 (M = 300).
     expect(first.essFraction).toBeLessThan(0.3);
     expect(refined.essFraction).toBeGreaterThan(0.9);
@@ -76,18 +84,20 @@ describe("refineOuSampler", () => {
   it("uses given collocation and fit points as they are, and checks them", async () => {
     const X = Float64Array.from({ length: 50 * 2 }, (_, k) => Math.sin(k) * 2);
     const { numPoints: _numPoints, ...withoutCount } = weak;
-    const given = await runOuSampler({ ...withoutCount, collocationPoints: X, extraFitPoints: new Float64Array(0), numSamples: 50, fitIterations: 5 });
+    const given = await runOuSampler({ ...withoutCount, collocationPoints: X, extraFitPoints: new Float64Array(0), numSamples: 50, fitIterations: 5, maxFlowInconsistency: Number.POSITIVE_INFINITY });
     expect(Array.from(given.collocationPoints)).toEqual(Array.from(X));
     expect(given.fit.iterations).toBeLessThanOrEqual(5);
     const bad = [
       runOuSampler({ ...weak, collocationPoints: new Float64Array(7) }),
       runOuSampler({ ...weak, numPoints: 10, collocationPoints: X }),
       runOuSampler({ ...weak, collocationPoints: Float64Array.of(0, Number.NaN) }),
+      runOuSampler({ ...weak, maxFlowInconsistency: 0 }),
     ];
     const errors = await Promise.all(bad.map(rejection));
     expect(isMinevoError(errors[0], ErrorCode.DimensionMismatch) && /collocationPoints must be a Float64Array of k×d/.test((errors[0] as Error).message)).toBe(true);
     expect((errors[1] as Error).message).toMatch(/numPoints = 10 but collocationPoints holds 50 points/);
     expect(isMinevoError(errors[2], ErrorCode.NonFinite)).toBe(true);
+    expect((errors[3] as Error).message).toMatch(/maxFlowInconsistency must be a positive number \(Infinity turns the check off\), got 0/);
     await expect(refineOuSampler(given, { ...weak, broadFraction: 1.5 })).rejects.toThrow(/broadFraction must lie in \[0, 1\], got 1.5/);
   });
 });
