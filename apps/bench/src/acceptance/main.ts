@@ -370,7 +370,7 @@ function writeReport(): void {
     if (r?.kind === "failed") parts.push([`#### ${r.name}`, "", `**not passed**: ${r.message}`, "", ...historyLines(r.name)].join("\n"));
     const mcmc = saved.get(`${name}-mcmc`);
     if (mcmc?.kind === "mcmc-only") {
-      if (r === undefined) parts.push(`#### ${name}\n\nNo MNE run of this case is recorded yet.\n`);
+      if (r === undefined) parts.push([`#### ${name}`, "", "No MNE run of this case is recorded yet.", "", ...historyLines(name)].join("\n"));
       parts.push(mcmcOnlyReport(mcmc));
     }
   }

@@ -159,6 +159,11 @@ export const samplerCases: readonly SamplerCase[] = [
     },
     points: { kind: "mala+broad", chains: 1000, steps: 200, start: 3, stepSize: 0.02, broad: 1000, broadScale: 3 },
     recipeNote: "mlp [64, 64] + quadratic (input scale 1), N = 2000 (1000 MALA-on-π̃ + 1000 from N(0, 9I)), fit +3000 from N(0, 3.5²I), 150 LM iterations, n = 200",
+    history:
+      "A probe of the step this recipe would need (`node --conditions=@minevo/source --import tsx src/acceptance/gmm25-rank.ts \"[48,48]\" 60` in apps/bench, 2026-11-22): " +
+      "mlp [48, 48] + quadratic (p = 2548) fitted for 60 LM iterations (6.4 min) to value RMS 2.07 at the collocation points (2.74 over all fit points, falling slowly), then one dense MNE step at t = 0: " +
+      "the NTK's effective rank is r_λ = 1291 of N = 2000 (λ = 1e-6·tr K/N) and max|f| = 2.3·10⁶. A fixed sketch needs n above r_λ, so n = 200 would be saturated six times over, and n ≈ 1300 costs about what the dense step does. " +
+      "The fit is the first obstacle (25 narrow modes at p ≈ 2500, value RMS ~2 after 60 iterations at 6 s each), the rank the second.",
     error: gmm25ModeWeights,
     mcmcChains: 64,
     mcmcStart: 3,
