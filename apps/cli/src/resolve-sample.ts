@@ -33,6 +33,7 @@ export interface SampleCommandLine {
   readonly backend?: string;
   readonly points?: string;
   readonly fitIterations?: string;
+  readonly fitGradients?: boolean;
   readonly extraFitPoints?: string;
   readonly weightDecay?: string;
   readonly horizon?: string;
@@ -127,6 +128,7 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     backend: line.backend as SampleFlags["backend"],
     points: integerFlag("points", line.points, 1),
     fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
+    fitGradients: line.fitGradients === true ? true : undefined,
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
     weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
     horizon: positiveFlag("horizon", line.horizon),
@@ -173,6 +175,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     backend: input.backend ?? sampleDefaults.backend,
     points: input.points ?? sampleDefaults.points,
     fitIterations: input.fitIterations ?? sampleDefaults.fitIterations,
+    fitGradients: input.fitGradients ?? sampleDefaults.fitGradients,
     extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
     weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
     horizon: input.horizon ?? sampleDefaults.horizon,

@@ -168,7 +168,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     ...checkpoints.options,
     onProgress: progressHandler(progress, config),
   }).catch(checkpoints.explainAbort);
-  progress.done("fit", `${result.fit.iterations} iterations, value RMS ${result.fit.valueRms.toExponential(2)}`);
+  progress.done("fit", fitSummary(result.fit));
   progress.done("forward", `${result.forward.status}, ${result.forward.acceptedSteps} steps (+${result.forward.rejectedSteps} rejected)`);
   progress.done("sampling", `${result.sampler.acceptedSteps} steps (+${result.sampler.rejectedSteps} rejected)`);
   const saturation = sketchSaturationWarning(result.diagnostics.forwardSteps, config.sketch);
@@ -242,13 +242,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     warnings,
     independenceChain: { acceptanceRate: result.chain.acceptanceRate },
     backend: describeBackend(backend),
-    fit: {
-      iterations: result.fit.iterations,
-      stopReason: result.fit.stopReason,
-      valueRms: result.fit.valueRms,
-      valueMaxAbs: result.fit.valueMaxAbs,
-      warnings: result.fit.warnings,
-    },
+    fit: fitRecord(result.fit),
     diagnostics: {
       forward: {
         status: result.forward.status,
@@ -292,6 +286,7 @@ function solverOptions(config: ResolvedSampleConfig) {
     numSamples: config.samples,
     numPoints: config.points,
     fitIterations: config.fitIterations,
+    fitGradients: config.fitGradients,
     numExtraFitPoints: config.extraFitPoints,
     weightDecay: config.weightDecay,
     horizon: config.horizon,
@@ -370,7 +365,7 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
     weightedMean: Array.from(slice.mean),
     ...(Object.keys(exact).length > 0 ? { exact } : {}),
     backend: describeBackend(backend),
-    fit: { iterations: result.fit.iterations, stopReason: result.fit.stopReason, valueRms: result.fit.valueRms, valueMaxAbs: result.fit.valueMaxAbs, warnings: result.fit.warnings },
+    fit: fitRecord(result.fit),
     diagnostics: { forward: result.forward, sampler: slice.sampler },
     timings: { ...result.timings, output: (performance.now() - outputStart) / 1000, total: (performance.now() - started) / 1000 },
     resumedFrom: run.resume?.phase ?? null,
@@ -379,4 +374,22 @@ async function runConditionalSample(run: SampleRun, target: SamplingTarget, cond
   };
   await writeFileAtomic(join(outDir, resultFile), toJson(summary));
   return { result: summary, files };
+}
+
+/** The fit's report in result.json. */
+function fitRecord(fit: OuSamplerResult["fit"]) {
+  return {
+    iterations: fit.iterations,
+    stopReason: fit.stopReason,
+    valueRms: fit.valueRms,
+    valueMaxAbs: fit.valueMaxAbs,
+    ...(fit.gradientRelativeRms !== undefined ? { gradientRelativeRms: fit.gradientRelativeRms } : {}),
+    warnings: fit.warnings,
+  };
+}
+
+/** The fit's line of the progress summary: iterations, value RMS, and the score's error at the points where the target gave one. */
+function fitSummary(fit: OuSamplerResult["fit"]): string {
+  const score = fit.gradientRelativeRms !== undefined ? `, score relative RMS ${fit.gradientRelativeRms.toExponential(2)}` : "";
+  return `${fit.iterations} iterations, value RMS ${fit.valueRms.toExponential(2)}${score}`;
 }

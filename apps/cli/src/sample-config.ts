@@ -34,6 +34,8 @@ export const sampleConfigSchema = z.strictObject({
   /** N: collocation points. */
   points: z.number().int().positive().optional(),
   fitIterations: z.number().int().positive().optional(),
+  /** Fit the target's score too (the fit's rows: d + 1 per point). */
+  fitGradients: z.boolean().optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
   extraFitPoints: z.number().int().nonnegative().optional(),
   /** The fit's weight decay. */
@@ -80,6 +82,7 @@ export interface ResolvedSampleConfig {
   readonly backend: (typeof backendNames)[number];
   readonly points: number;
   readonly fitIterations: number;
+  readonly fitGradients: boolean;
   readonly extraFitPoints: number;
   readonly weightDecay: number;
   readonly horizon: number;
@@ -104,6 +107,7 @@ export const sampleDefaults = {
   backend: "auto",
   points: 1000,
   fitIterations: 100,
+  fitGradients: false,
   extraFitPoints: 2000,
   weightDecay: 1e-4,
   horizon: 5,

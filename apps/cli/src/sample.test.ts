@@ -164,11 +164,12 @@ describe("minevo sample --condition", () => {
     const run = join(dir, "conditional");
     const outcome = await runCli([
       "sample", "--target", "joint-gaussian", "--condition", "y=0.5", "--backend", "cpu", "--samples", "300", "--points", "150",
-      "--extra-fit-points", "150", "--fit-iterations", "30", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--out", run,
+      "--extra-fit-points", "150", "--fit-iterations", "30", "--fit-gradients", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--out", run,
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
     const result = readJson(join(run, "result.json"));
     expect(result.condition).toEqual([0.5]);
+    expect((result.config as { fitGradients: unknown }).fitGradients).toBe(true);
     const exact = result.exact as { logZ: number; logZError: number };
     // log Z(y) of the default joint Gaussian at y = 0.5 is the log of y's marginal density there.
     expect(exact.logZ).toBeLessThan(0);
@@ -259,11 +260,14 @@ describe("minevo sample --target ./module.mjs", () => {
     const run = join(dir, "module");
     const outcome = await runCli([
       "sample", "--target", module, "--backend", "cpu", "--samples", "300", "--points", "150", "--extra-fit-points", "150",
-      "--fit-iterations", "30", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+      "--fit-iterations", "30", "--fit-gradients", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
     const result = readJson(join(run, "result.json"));
     expect((result.config as { target: unknown }).target).toEqual({ module });
+    // --fit-gradients: the fit matched the module's score (by autodiff) as well as its values.
+    expect((result.config as { fitGradients: unknown }).fitGradients).toBe(true);
+    expect((result.fit as { gradientRelativeRms: number }).gradientRelativeRms).toBeLessThan(0.05);
     const exact = result.exact as { logZ: number; logZError: number };
     expect(exact.logZ).toBe(0.7);
     expect(Math.abs(exact.logZError)).toBeLessThan(0.02);

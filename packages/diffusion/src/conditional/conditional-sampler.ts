@@ -36,7 +36,7 @@ import {
 import { createSolver, type ComponentChoice, type InitialConditionTarget, type InitialFitReport } from "@minevo/evolution";
 import { checkCheckpointOptions, resumableFingerprint, type OuSamplerCheckpoint } from "../sampler/checkpoint.js";
 import { describeChoice, resumableIntegrator, type OuSamplerCheckpointOptions } from "../sampler/ou-sampler.js";
-import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, flowConsistency, SamplerRun, terminalLogRatio } from "../sampler/fit-and-forward.js";
+import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "../sampler/fit-and-forward.js";
 import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { integrateReverseFlow, thetaFromDenseOutput, type OuModelForm } from "../sampler/reverse-flow.js";
 import { appendCondition, checkCondition, conditionalNetworkDerivatives } from "./conditional-reverse-flow.js";
@@ -85,6 +85,8 @@ export interface ConditionalOuSamplerOptions<
   readonly weightDecay?: number;
   /** Default 100. */
   readonly fitIterations?: number;
+  /** Fit ∇ₓu_θ to the x-score of log π̃(x, y) too (see runOuSampler). Default false. */
+  readonly fitGradients?: boolean;
   /** T. Default 5. */
   readonly horizon?: number;
   /** M per condition. Default 2000. */
@@ -302,6 +304,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
   const numSamples = positiveInteger(options.numSamples ?? 2000, "numSamples");
   const numProbes = positiveInteger(options.numForwardProbes ?? 2000, "numForwardProbes");
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
+  const fitGradients = fitGradientsOption(options.fitGradients);
   const samplerTolerance = positiveNumber(options.samplerTolerance ?? 1e-6, "samplerTolerance");
   const maxTerminalSpread = checkBound(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
@@ -331,6 +334,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
     anchor: Array.from(anchor),
     weightDecay: options.weightDecay ?? 1e-4,
     fitIterations,
+    ...(fitGradients ? { fitGradients } : {}),
     horizon,
     seed,
   };
@@ -385,6 +389,7 @@ export async function runConditionalOuSampler<NN extends PluginName<"network"> =
       },
       weightDecay: options.weightDecay ?? 1e-4,
       fitIterations,
+      fitGradients,
       horizon,
       fingerprint,
       settings,

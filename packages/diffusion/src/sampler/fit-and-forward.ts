@@ -58,6 +58,8 @@ export interface FitAndForwardOptions {
   readonly fitProblem: () => Promise<{ readonly points: Float64Array; readonly target: InitialConditionTarget }>;
   readonly weightDecay: number;
   readonly fitIterations: number;
+  /** Fit the target's gradient too (default false). */
+  readonly fitGradients?: boolean;
   readonly horizon: number;
   readonly fingerprint: string;
   readonly settings: Record<string, unknown>;
@@ -81,6 +83,15 @@ export interface FitAndForwardResult {
   readonly forwardSteps: readonly OuSamplerForwardStep[];
 }
 
+/** The samplers' `fitGradients` option, checked (default false). */
+export function fitGradientsOption(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") {
+    throw new MinevoError(ErrorCode.InvalidOptions, `fitGradients must be true or false, got ${quote(value)}`, { field: "fitGradients" });
+  }
+  return value;
+}
+
 /** The fit (or the resumed one), then the forward run to `horizon`; a failed forward run throws. */
 export async function fitAndForward(options: FitAndForwardOptions): Promise<FitAndForwardResult> {
   const { run, solver, integrator, points, resume, checkpoint, signal, progress, fingerprint, settings, random, horizon } = options;
@@ -102,6 +113,7 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
         target: problem.target,
         weightDecay: options.weightDecay,
         maxIterations: options.fitIterations,
+        fitGradients: options.fitGradients === true,
         ...(progress !== undefined || signal !== undefined
           ? {
               onIteration: (p: InitialFitProgress) => {

@@ -69,7 +69,7 @@ import { importanceWeights } from "../diagnostics/importance-weights.js";
 import { independenceMetropolisHastings, type IndependenceChain } from "../diagnostics/independence-metropolis.js";
 import { systematicResample } from "../diagnostics/resampling.js";
 import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
-import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
+import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 
 export interface OuSamplerOptions<
@@ -119,6 +119,13 @@ export interface OuSamplerOptions<
   readonly weightDecay?: number;
   /** Default 100. */
   readonly fitIterations?: number;
+  /**
+   * Fit ∇ₓu_θ to the target's score as well as u_θ to log π̃ (d + 1 rows per fit point instead of
+   * one: the LM step costs about d + 1 times more). Where the score error at t = 0 limits the
+   * run — narrow or correlated modes — this lowers it by an order of magnitude (docs/benchmarks.md,
+   * forward accuracy). Needs the target's score, or `initialCondition.gradient`. Default false.
+   */
+  readonly fitGradients?: boolean;
   /** T. Default 5. */
   readonly horizon?: number;
   /** M. Default 5000. */
@@ -400,6 +407,7 @@ export async function runOuSampler<
   const maxTerminalSpread = checkBound(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
   const weightDecay = options.weightDecay ?? 1e-4;
+  const fitGradients = fitGradientsOption(options.fitGradients);
   const recordPathSteps = options.recordPathSteps ?? 50;
   if (!Number.isSafeInteger(recordPathSteps) || recordPathSteps < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `recordPathSteps must be an integer ≥ 0, got ${quote(recordPathSteps)}`, { field: "recordPathSteps" });
@@ -428,6 +436,7 @@ export async function runOuSampler<
     extraFitPoints: arrayTag(givenExtra),
     weightDecay,
     fitIterations,
+    ...(fitGradients ? { fitGradients } : {}),
     horizon,
     numSamples,
     seed,
@@ -477,6 +486,7 @@ export async function runOuSampler<
       },
       weightDecay,
       fitIterations,
+      fitGradients,
       horizon,
       fingerprint,
       settings,

@@ -17,6 +17,7 @@ import { tf } from "../test-support/tensorflow.js";
 import "../index.js";
 import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
+import type { OuSamplerCheckpoint } from "./checkpoint.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -167,6 +168,49 @@ describe("runOuSampler options", () => {
     await expect(runOuSampler({ tf, target: "gmm2-reference", numSamples: 0 })).rejects.toThrow(/numSamples must be a positive integer, got 0/);
     await expect(runOuSampler({ tf, target: "no-such-target" })).rejects.toMatchObject({ code: "MINEVO_UNKNOWN_PLUGIN" });
     expect(() => thetaFromDenseOutput({})).toThrow(/no dense output/);
+  });
+
+  it("fits the target's score too with fitGradients, and refuses a non-boolean", { timeout: 120_000 }, async () => {
+    await expect(runOuSampler({ tf, target: "gmm2-reference", fitGradients: "yes" as never })).rejects.toThrow(/fitGradients must be true or false, got "yes"/);
+    // The fit alone: the run stops after its fit-complete checkpoint.
+    const fitReport = async (fitGradients: boolean) => {
+      const controller = new AbortController();
+      let saved: OuSamplerCheckpoint | undefined;
+      await expect(
+        runOuSampler({
+          tf,
+          target: "gmm2-reference",
+          network: "mlp",
+          networkOptions: { inputDim: 2, hiddenWidths: [32], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+          numPoints: 200,
+          numExtraFitPoints: 200,
+          fitIterations: 40,
+          fitGradients,
+          seed: 3,
+          signal: controller.signal,
+          checkpoint: {
+            everySteps: 1000,
+            save: (checkpoint) => {
+              saved = checkpoint;
+              controller.abort();
+            },
+          },
+        }),
+      ).rejects.toMatchObject({ code: "MINEVO_ABORTED" });
+      expect(saved?.phase).toBe("fit-complete");
+      return saved!;
+    };
+    const values = await fitReport(false);
+    const gradients = await fitReport(true);
+    // Both fits report the score's relative RMS error at the collocation points; fitting it lowers it.
+    const valuesOnly = values.fit.gradientRelativeRms!;
+    const withGradients = gradients.fit.gradientRelativeRms!;
+    // Measured: 4.5e-2 fitting values only, 1.0e-2 fitting the score too.
+    expect(withGradients).toBeLessThan(0.4 * valuesOnly);
+    // The option is part of the run's identity: a resume with the other value is refused.
+    expect(gradients.settings["fitGradients"]).toBe(true);
+    expect(values.settings["fitGradients"]).toBeUndefined();
+    expect(gradients.fingerprint).not.toBe(values.fingerprint);
   });
 });
 
