@@ -5,8 +5,8 @@
  * samples of ρ_t at t ∈ {0.5, 1, 2, 5}.
  */
 import type { TensorFlow } from "@minevo/core";
-import { RandomStream } from "@minevo/core";
-import { exactOuMixture, referenceMixture, type MixtureSpec } from "@minevo/diffusion";
+import { MinevoError, ErrorCode, RandomStream, registries } from "@minevo/core";
+import { exactOuMixture, referenceMixture, runMala, type MixtureSpec } from "@minevo/diffusion";
 import { createSolver } from "@minevo/evolution";
 
 export interface ExactRecipe {
@@ -24,6 +24,15 @@ export interface ExactRecipe {
   readonly fitGradients?: boolean;
   /** The sketching strategy; default "gaussian". */
   readonly sketch?: "gaussian" | "nystrom";
+  /**
+   * Collocation points from the formula of ρ₀ by MALA, as the sampler's "mala+broad" point source
+   * does (no exact samples): `chains` chains run `steps` adapted steps from N(0, pointScale²I) and
+   * their end points replace that many of the numPoints broad ones. The first `chains` extra fit
+   * points become the chain points moved by N(0, fitJitter²I). In d = 10 a broad Gaussian leaves
+   * the bulk of ρ₀ sparsely covered: N(0, 4I) puts 2 % of its points within radius 3.5, where
+   * ρ₀'s draws lie (radius 3.3–3.8).
+   */
+  readonly malaPoints?: { readonly chains: number; readonly steps: number; readonly fitJitter: number };
 }
 
 export interface ExactCase {
@@ -182,7 +191,36 @@ export const exactCases: readonly ExactCase[] = [
     recipe: { ...stableRecipe, numPoints: 1500, numExtraFitPoints: 2500, sketchSize: 800, sketch: "nystrom", fitGradients: true, fitIterations: 300 },
     tolerance: 1e-3,
   },
+  {
+    name: "exact-4mode-d10-mala",
+    description:
+      "4 modes, d = 10, as exact-4mode-d10-nystrom-grad (100 LM iterations) with 1000 of the 1500 collocation points from MALA on ρ₀'s formula and 1000 of 1500 extra fit points around them (jitter 0.5): N(0, 4I) in d = 10 puts 2 % of its points within radius 3.5, while ρ₀'s draws, on which the score error is measured, lie at radius 3.3–3.8; 300 iterations from the broad points alone left 1.6e-3 at t = 0.5",
+    mixture: fourModes,
+    recipe: {
+      ...stableRecipe,
+      numPoints: 1500,
+      numExtraFitPoints: 1500,
+      sketchSize: 800,
+      sketch: "nystrom",
+      fitGradients: true,
+      malaPoints: { chains: 1000, steps: 300, fitJitter: 0.5 },
+    },
+    tolerance: 1e-3,
+  },
 ];
+
+/** End points of MALA chains on the mixture's formula (its log-density and score only), started at `start`. */
+function malaPoints(tf: TensorFlow, mixture: MixtureSpec, source: NonNullable<ExactRecipe["malaPoints"]>, start: Float64Array, random: RandomStream, log: (line: string) => void): Float64Array {
+  const d = mixture.means[0]!.length;
+  const target = registries.target.create("gmm", {
+    weights: [...mixture.weights],
+    means: mixture.means.map((m) => [...m]),
+    covariances: mixture.covariances.map((c) => Array.from({ length: d }, (_, i) => c.slice(i * d, (i + 1) * d))),
+  });
+  const chains = runMala({ target, tf, random: random.derive("point-chains"), initialPoints: Float64Array.from(start), warmupSteps: source.steps, numSamples: 4, initialStepSize: 0.1 });
+  log(`  point chains: ${source.chains} MALA chains, ${source.steps} steps, step size ${chains.stepSize.toPrecision(3)}`);
+  return chains.finalPoints;
+}
 
 export async function runExactCase(tf: TensorFlow, spec: ExactCase, seed: number, log: (line: string) => void): Promise<ExactResult> {
   const { recipe, mixture } = spec;
@@ -205,6 +243,15 @@ export async function runExactCase(tf: TensorFlow, spec: ExactCase, seed: number
     const points = random.derive("points").fillNormal(new Float64Array(recipe.numPoints * d), 0, recipe.pointScale);
     const fitPoints = new Float64Array((recipe.numExtraFitPoints + recipe.numPoints) * d);
     fitPoints.set(random.derive("fit-points").fillNormal(new Float64Array(recipe.numExtraFitPoints * d), 0, recipe.fitPointScale));
+    if (recipe.malaPoints !== undefined) {
+      const chainPoints = malaPoints(tf, mixture, recipe.malaPoints, points.subarray(0, recipe.malaPoints.chains * d), random, log);
+      points.set(chainPoints);
+      if (recipe.malaPoints.chains > recipe.numExtraFitPoints) {
+        throw new MinevoError(ErrorCode.InvalidOptions, `malaPoints.chains (${recipe.malaPoints.chains}) must not exceed numExtraFitPoints (${recipe.numExtraFitPoints})`);
+      }
+      const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(chainPoints.length), 0, recipe.malaPoints.fitJitter);
+      for (let i = 0; i < chainPoints.length; i++) fitPoints[i] = (chainPoints[i] as number) + (jitter[i] as number);
+    }
     fitPoints.set(points, recipe.numExtraFitPoints * d);
     const at0 = (x: Float64Array) => exact.evaluate(0, x);
     let start = performance.now();
