@@ -132,5 +132,8 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(missing).toContain("give --condition y=v1");
     const wrongLength = errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1,2", "--out", out]));
     expect(wrongLength).toContain("--condition has 2 values but target \"joint-gaussian\" has conditionDim = 1");
+    const source = errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--point-source", "mala", "--out", out]));
+    expect(source).toContain("--point-source mala is for unconditional runs");
+    expect(errorLine(await runCli(["sample", "--point-source", "chains", "--out", out]))).toMatch(/--point-source.*chains.*broad, mala/);
   });
 });

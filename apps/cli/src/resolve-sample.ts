@@ -34,6 +34,7 @@ export interface SampleCommandLine {
   readonly points?: string;
   readonly fitIterations?: string;
   readonly fitGradients?: boolean;
+  readonly pointSource?: string;
   readonly extraFitPoints?: string;
   readonly weightDecay?: string;
   readonly horizon?: string;
@@ -51,6 +52,11 @@ export interface SampleCommandLine {
   readonly condition?: string;
   readonly checkpointEvery?: string;
   readonly plots?: boolean;
+}
+
+function pointSourceFlag(text: string | undefined): "broad" | "mala" | undefined {
+  if (text === undefined || text === "broad" || text === "mala") return text;
+  throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad or mala, got ${quote(text)}`, { flag: "point-source" });
 }
 
 function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
@@ -129,6 +135,7 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     points: integerFlag("points", line.points, 1),
     fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
     fitGradients: line.fitGradients === true ? true : undefined,
+    pointSource: pointSourceFlag(line.pointSource),
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
     weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
     horizon: positiveFlag("horizon", line.horizon),
@@ -176,6 +183,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     points: input.points ?? sampleDefaults.points,
     fitIterations: input.fitIterations ?? sampleDefaults.fitIterations,
     fitGradients: input.fitGradients ?? sampleDefaults.fitGradients,
+    pointSource: input.pointSource ?? sampleDefaults.pointSource,
     extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
     weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
     horizon: input.horizon ?? sampleDefaults.horizon,

@@ -150,6 +150,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     if (config.condition.length !== conditionDim) {
       throw new MinevoError(ErrorCode.DimensionMismatch, `--condition has ${config.condition.length} values but target ${quote(target.name)} has conditionDim = ${conditionDim}`, {});
     }
+    if (config.pointSource !== "broad") {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--point-source ${config.pointSource} is for unconditional runs; a conditional run draws its points (x, y) from the broad reference`, { flag: "point-source" });
+    }
     return runConditionalSample(run, target, config.condition, started);
   }
   const backend = await selectBackend(config.backend, { log: (line) => progress.log(line) });
@@ -163,6 +166,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     tf,
     target,
     ...solverOptions(config),
+    pointSource: config.pointSource,
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
     ...checkpoints.options,

@@ -36,6 +36,8 @@ export const sampleConfigSchema = z.strictObject({
   fitIterations: z.number().int().positive().optional(),
   /** Fit the target's score too (the fit's rows: d + 1 per point). */
   fitGradients: z.boolean().optional(),
+  /** "broad": N(0, 4I); "mala": 2/3 of the points from short MALA chains on π̃ (runOuSampler's pointSource). */
+  pointSource: z.enum(["broad", "mala"]).optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
   extraFitPoints: z.number().int().nonnegative().optional(),
   /** The fit's weight decay. */
@@ -83,6 +85,7 @@ export interface ResolvedSampleConfig {
   readonly points: number;
   readonly fitIterations: number;
   readonly fitGradients: boolean;
+  readonly pointSource: "broad" | "mala";
   readonly extraFitPoints: number;
   readonly weightDecay: number;
   readonly horizon: number;
@@ -108,6 +111,7 @@ export const sampleDefaults = {
   points: 1000,
   fitIterations: 100,
   fitGradients: false,
+  pointSource: "broad",
   extraFitPoints: 2000,
   weightDecay: 1e-4,
   horizon: 5,

@@ -260,7 +260,7 @@ describe("minevo sample --target ./module.mjs", () => {
     const run = join(dir, "module");
     const outcome = await runCli([
       "sample", "--target", module, "--backend", "cpu", "--samples", "300", "--points", "150", "--extra-fit-points", "150",
-      "--fit-iterations", "30", "--fit-gradients", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+      "--fit-iterations", "30", "--fit-gradients", "--point-source", "mala", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
     const result = readJson(join(run, "result.json"));
@@ -268,6 +268,8 @@ describe("minevo sample --target ./module.mjs", () => {
     // --fit-gradients: the fit matched the module's score (by autodiff) as well as its values.
     expect((result.config as { fitGradients: unknown }).fitGradients).toBe(true);
     expect((result.fit as { gradientRelativeRms: number }).gradientRelativeRms).toBeLessThan(0.05);
+    // --point-source mala: 100 of the 150 points from MALA chains on the module's formula.
+    expect((result.config as { pointSource: unknown }).pointSource).toBe("mala");
     const exact = result.exact as { logZ: number; logZError: number };
     expect(exact.logZ).toBe(0.7);
     expect(Math.abs(exact.logZError)).toBeLessThan(0.02);

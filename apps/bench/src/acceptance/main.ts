@@ -26,7 +26,7 @@ import { RandomStream, isMinevoError, registries, setTensorFlowBackend, type Sam
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
-import { energyDistance, runMala, runOuSampler, systematicResample, type OuSamplerProgress } from "@minevo/diffusion";
+import { energyDistance, malaPoints, runOuSampler, systematicResample, type OuSamplerProgress } from "@minevo/diffusion";
 import { writeSection } from "../report.js";
 import { conditionalCases, conditionalReport, runConditionalCase, type ConditionalCaseResult } from "./conditional-case.js";
 import { exactCases, runExactCase, type ExactResult } from "./exact-accuracy.js";
@@ -93,32 +93,24 @@ function log(line: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 }
 
-/** Formula-only collocation points: a short MALA run on π̃ plus broad Gaussian points. */
+/** Formula-only collocation points: a short MALA run on π̃ (@minevo/diffusion's malaPoints) plus broad Gaussian points. */
 function collocationPoints(spec: SamplerCase, target: SamplingTarget, random: RandomStream): Float64Array | undefined {
   const source = spec.points;
   if (source.kind === "broad") return undefined;
   const d = target.dim;
-  const initial = random.derive("point-chains-start").fillNormal(new Float64Array(source.chains * d), 0, source.start);
-  const chains = runMala({ target, tf, random: random.derive("point-chains"), initialPoints: initial, warmupSteps: source.steps, numSamples: 4, initialStepSize: source.stepSize });
-  let chainPoints = chains.finalPoints;
-  if (source.restartBelow !== undefined) {
-    const logDensity = tf.tidy(() => target.logDensity(tf.tensor2d(Float32Array.from(chainPoints), [source.chains, d]), tf).dataSync());
-    let best = -Infinity;
-    for (const v of logDensity) best = Math.max(best, v);
-    const kept = Array.from(logDensity.keys()).filter((i) => (logDensity[i] as number) >= best - source.restartBelow!);
-    const pick = random.derive("point-chains-restart");
-    const restarted = Float64Array.from(chainPoints);
-    for (let i = 0; i < source.chains; i++) {
-      if ((logDensity[i] as number) >= best - source.restartBelow) continue;
-      const from = kept[Math.min(kept.length - 1, Math.floor(pick.uniform() * kept.length))] as number;
-      restarted.set(chainPoints.subarray(from * d, (from + 1) * d), i * d);
-    }
-    log(`  point chains: ${source.chains - kept.length} of ${source.chains} below log π̃ = ${(best - source.restartBelow).toFixed(1)} restarted from the others`);
-    const moved = runMala({ target, tf, random: random.derive("point-chains-moved"), initialPoints: restarted, warmupSteps: source.steps, numSamples: 4, initialStepSize: chains.stepSize });
-    chainPoints = moved.finalPoints;
-  }
+  const chains = malaPoints({
+    tf,
+    target,
+    random,
+    count: source.chains,
+    steps: source.steps,
+    start: source.start,
+    stepSize: source.stepSize,
+    restartBelow: source.restartBelow ?? Number.POSITIVE_INFINITY,
+  });
+  if (chains.restarted > 0) log(`  point chains: ${chains.restarted} of ${source.chains} restarted from the others`);
   const points = new Float64Array((source.chains + source.broad) * d);
-  points.set(chainPoints);
+  points.set(chains.points);
   points.set(random.derive("broad-points").fillNormal(new Float64Array(source.broad * d), 0, source.broadScale), source.chains * d);
   return points;
 }

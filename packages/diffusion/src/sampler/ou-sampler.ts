@@ -71,6 +71,7 @@ import { systematicResample } from "../diagnostics/resampling.js";
 import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
+import { malaPointDefaults, malaPoints } from "./mala-points.js";
 
 export interface OuSamplerOptions<
   NN extends PluginName<"network"> = PluginName<"network">,
@@ -110,6 +111,15 @@ export interface OuSamplerOptions<
    * given, must equal their count). They are fit points too.
    */
   readonly collocationPoints?: Float64Array;
+  /**
+   * Where drawn collocation points come from. `"broad"` (default): N(0, pointScale²I). `"mala"` or
+   * a `MalaPointSource`: a fraction of them (default 2/3) are the end points of short MALA chains
+   * on π̃ (`malaPoints`: no samples of π, chains started from N(0, pointScale²I), stuck chains
+   * restarted), the rest broad; as many of the extra fit points become the chain points moved by
+   * N(0, fitJitter²I). In higher dimensions a broad Gaussian leaves the target's mass almost
+   * without points (docs/design.md); this puts them there. Not with `collocationPoints`.
+   */
+  readonly pointSource?: "broad" | "mala" | MalaPointSource;
   /** Extra fit points from N(0, fitPointScale²I), besides the collocation points. Default 2000 and 3. */
   readonly numExtraFitPoints?: number;
   readonly fitPointScale?: number;
@@ -367,6 +377,43 @@ export function resumableIntegrator(integrator: Integrator): ResumableIntegrator
   return integrator as ResumableIntegrator;
 }
 
+/** MALA collocation points (`pointSource`); the fields left out take their defaults. */
+export interface MalaPointSource {
+  readonly kind: "mala";
+  /** The fraction of the N collocation points that come from chains. Default 2/3. */
+  readonly fraction?: number;
+  /** Adapted MALA steps per chain (and again after restarts). Default 300. */
+  readonly steps?: number;
+  /** See `malaPoints`. Default 12. */
+  readonly restartBelow?: number;
+  /** The jitter of the fit points around the chain points. Default 0.5. */
+  readonly fitJitter?: number;
+}
+
+/** `pointSource` with every default filled in (undefined: broad). */
+function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number) {
+  if (source === undefined || source === "broad") return undefined;
+  const given: MalaPointSource = source === "mala" ? { kind: "mala" } : source;
+  if (typeof given !== "object" || given === null || given.kind !== "mala") {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource must be "broad", "mala" or { kind: "mala", … }, got ${quote(source)}`, { field: "pointSource" });
+  }
+  const fraction = given.fraction ?? 2 / 3;
+  if (!(fraction > 0 && fraction <= 1)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fraction must be in (0, 1], got ${quote(fraction)}`, { field: "pointSource.fraction" });
+  }
+  const fitJitter = given.fitJitter ?? 0.5;
+  if (!(fitJitter >= 0) || !Number.isFinite(fitJitter)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
+  }
+  return {
+    kind: "mala" as const,
+    chains: Math.max(1, Math.round(fraction * numPoints)),
+    steps: given.steps ?? malaPointDefaults.steps,
+    restartBelow: given.restartBelow ?? malaPointDefaults.restartBelow,
+    fitJitter,
+  };
+}
+
 /** Fit → forward evolution with dense output → reverse-flow samples → importance weights. */
 export async function runOuSampler<
   NN extends PluginName<"network"> = never,
@@ -398,6 +445,10 @@ export async function runOuSampler<
   const numExtra = givenExtra === undefined ? (options.numExtraFitPoints ?? 2000) : givenExtra.length / d;
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
+  }
+  const pointSource = resolvePointSource(options.pointSource, numPoints);
+  if (pointSource !== undefined && givenCollocation !== undefined) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "pointSource draws the collocation points, and collocationPoints gives them: give one of the two", { field: "pointSource" });
   }
   const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
   const fitPointScale = positiveNumber(options.fitPointScale ?? 3, "fitPointScale");
@@ -431,6 +482,7 @@ export async function runOuSampler<
     numPoints,
     pointScale,
     collocationPoints: arrayTag(givenCollocation),
+    ...(pointSource !== undefined ? { pointSource } : {}),
     numExtraFitPoints: numExtra,
     fitPointScale,
     extraFitPoints: arrayTag(givenExtra),
@@ -472,7 +524,17 @@ export async function runOuSampler<
       );
     }
     const run = new SamplerRun("runOuSampler", checkpoint, resume);
-    const points = resume?.collocationPoints ?? givenCollocation ?? random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
+    const broad = (): Float64Array => random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
+    let chainPoints: Float64Array | undefined;
+    const drawn = (): Float64Array => {
+      if (pointSource === undefined) return broad();
+      const points = broad();
+      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow });
+      chainPoints = chains.points;
+      points.set(chainPoints);
+      return points;
+    };
+    const points = resume?.collocationPoints ?? givenCollocation ?? drawn();
     const { fit, fitSeconds, forward, forwardSeconds, forwardSteps } = await fitAndForward({
       run,
       solver,
@@ -481,6 +543,12 @@ export async function runOuSampler<
       fitProblem: async () => {
         const fitPoints = new Float64Array((numExtra + numPoints) * d);
         fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
+        if (givenExtra === undefined && chainPoints !== undefined && pointSource !== undefined) {
+          // The chain points moved by N(0, fitJitter²I) replace as many broad extra fit points.
+          const near = chainPoints.subarray(0, Math.min(chainPoints.length, numExtra * d));
+          const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(near.length), 0, pointSource.fitJitter);
+          for (let i = 0; i < near.length; i++) fitPoints[i] = (near[i] as number) + (jitter[i] as number);
+        }
         fitPoints.set(points, numExtra * d);
         return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
       },
@@ -661,7 +729,8 @@ export interface OuRefinementOptions {
  * must follow the flow out to where those z go; broad points keep both regions constrained.
  *
  * `options` are the run's options as for `runOuSampler` (usually the first pass's, with more or
- * fewer iterations as wanted); `collocationPoints` and `extraFitPoints` are replaced. The seed of
+ * fewer iterations as wanted); `collocationPoints` and `extraFitPoints` are replaced (and
+ * `pointSource` ignored). The seed of
  * the refined pass is `${seed}/refined` so its streams are not the first pass's.
  */
 export async function refineOuSampler<
@@ -670,7 +739,8 @@ export async function refineOuSampler<
   IN extends PluginName<"integrator"> = never,
   RN extends PluginName<"integrator"> = never,
 >(first: OuSamplerResult, options: OuSamplerOptions<NN, SN, IN, RN> & OuRefinementOptions): Promise<OuSamplerResult> {
-  const { broadFraction: broadOption, jitter: jitterOption, ...runOptions } = options;
+  // The refined pass's points come from the first pass's draws, whatever point source that used.
+  const { broadFraction: broadOption, jitter: jitterOption, pointSource: _firstPassSource, ...runOptions } = options;
   const dim = first.samples.length / first.normalisedWeights.length;
   const broadFraction = broadOption ?? 0.5;
   if (!(broadFraction >= 0 && broadFraction <= 1)) {

@@ -17,6 +17,7 @@ import { tf } from "../test-support/tensorflow.js";
 import "../index.js";
 import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
+import { malaPoints } from "./mala-points.js";
 import type { OuSamplerCheckpoint } from "./checkpoint.js";
 
 beforeAll(async () => {
@@ -211,6 +212,79 @@ describe("runOuSampler options", () => {
     expect(gradients.settings["fitGradients"]).toBe(true);
     expect(values.settings["fitGradients"]).toBeUndefined();
     expect(gradients.fingerprint).not.toBe(values.fingerprint);
+  });
+});
+
+describe("collocation points from MALA on the formula", () => {
+  it("malaPoints puts the points where π̃ has its mass, and restarts stuck chains", { timeout: 120_000 }, async () => {
+    const gaussian = registries.target.create("gaussian", { mean: [3, -2], covariance: [[0.5, 0], [0, 0.2]] }) as SamplingTarget;
+    const { points, restarted } = malaPoints({ tf, target: gaussian, random: RandomStream.fromSeed(5), count: 400, steps: 200 });
+    expect(points.length).toBe(800);
+    const mean = [0, 0];
+    const variance = [0, 0];
+    for (let j = 0; j < 400; j++) for (let i = 0; i < 2; i++) mean[i]! += points[2 * j + i]! / 400;
+    for (let j = 0; j < 400; j++) for (let i = 0; i < 2; i++) variance[i]! += (points[2 * j + i]! - mean[i]!) ** 2 / 400;
+    // Exact draws would be within 4 standard errors of the mean (0.14, 0.09) and 30 % of the variance.
+    expect(Math.abs(mean[0]! - 3)).toBeLessThan(0.15);
+    expect(Math.abs(mean[1]! + 2)).toBeLessThan(0.1);
+    expect(Math.abs(variance[0]! / 0.5 - 1)).toBeLessThan(0.3);
+    expect(Math.abs(variance[1]! / 0.2 - 1)).toBeLessThan(0.3);
+    expect(restarted).toBe(0);
+
+    // The banana from N(0, 8²I): one adapted step size leaves some chains stuck in the tails.
+    const banana = registries.target.create("banana", {}) as SamplingTarget;
+    const stuck = (restartBelow: number) => {
+      const result = malaPoints({ tf, target: banana, random: RandomStream.fromSeed(6), count: 300, steps: 150, start: 8, restartBelow });
+      const logDensity = tf.tidy(() => banana.logDensity(tf.tensor2d(Float32Array.from(result.points), [300, 2]), tf).dataSync());
+      return { below: Array.from(logDensity).filter((v) => v < -20).length, restarted: result.restarted };
+    };
+    const plain = stuck(Number.POSITIVE_INFINITY);
+    const restarting = stuck(12);
+    // Measured: 40 of 300 points below log π̃ = −20 without restarts; 44 chains restarted, none below.
+    expect(plain.below).toBeGreaterThan(0);
+    expect(restarting.restarted).toBeGreaterThan(0);
+    expect(restarting.below).toBeLessThan(plain.below);
+    expect(() => malaPoints({ tf, target: gaussian, random: RandomStream.fromSeed(5), count: 0 })).toThrow(/count must be a positive integer, got 0/);
+  });
+
+  it("runOuSampler's pointSource \"mala\" draws 2/3 of the points from chains and the fit points around them", { timeout: 120_000 }, async () => {
+    // A target far from the broad reference's centre: chain points sit at its mean, broad ones at 0.
+    const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
+    const controller = new AbortController();
+    let saved: OuSamplerCheckpoint | undefined;
+    await expect(
+      runOuSampler({
+        tf,
+        target,
+        network: "mlp",
+        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+        numPoints: 300,
+        numExtraFitPoints: 100,
+        fitIterations: 5,
+        pointSource: { kind: "mala", steps: 100 },
+        seed: 4,
+        signal: controller.signal,
+        checkpoint: {
+          everySteps: 1000,
+          save: (checkpoint) => {
+            saved = checkpoint;
+            controller.abort();
+          },
+        },
+      }),
+    ).rejects.toMatchObject({ code: "MINEVO_ABORTED" });
+    const points = saved!.collocationPoints;
+    const rowMean = (from: number, to: number) => {
+      let sum = 0;
+      for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
+      return sum / (to - from);
+    };
+    expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
+    expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
+    expect(saved!.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 12, fitJitter: 0.5 });
+    await expect(runOuSampler({ tf, target, pointSource: "mala", collocationPoints: new Float64Array(20) })).rejects.toThrow(/give one of the two/);
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
+    await expect(runOuSampler({ tf, target, pointSource: "chains" as never })).rejects.toThrow(/pointSource must be "broad", "mala"/);
   });
 });
 

@@ -1,0 +1,92 @@
+/**
+ * Collocation points from the target's formula alone: the end points of short MALA chains on π̃
+ * (METHOD.md §4.2, "a short MCMC run on π̃"). No samples of π are used, and the chains need not
+ * have mixed: the points only have to sit where π̃ has its mass, which a Gaussian reference does
+ * not achieve in higher dimensions (in d = 10, N(0, 4I) puts 2 % of its points within radius 3.5,
+ * where a unit-scale target's mass lies; docs/design.md).
+ *
+ * One globally adapted step size leaves chains that started in high-curvature tails rejecting
+ * every move (banana: 10 % of the chains end below log π̃ = −20, some at −280). So chains that
+ * end more than `restartBelow` below the best chain restart from uniformly chosen good chains
+ * and every chain moves `steps` more (resample-move).
+ */
+import { ErrorCode, MinevoError, quote, type RandomStream, type SamplingTarget, type TensorFlow } from "@minevo/core";
+import { evaluateAtPoints } from "../mcmc/chains.js";
+import { runMala } from "../mcmc/mala.js";
+
+export interface MalaPointsOptions {
+  readonly tf: TensorFlow;
+  readonly target: SamplingTarget;
+  readonly random: RandomStream;
+  /** How many points (one chain each). */
+  readonly count: number;
+  /** Adapted MALA steps per chain. Default 300. */
+  readonly steps?: number;
+  /** The chains start from N(0, start²I). Default 2 (the sampler's broad reference). */
+  readonly start?: number;
+  /** The MALA time step the adaptation starts from. Default 0.05. */
+  readonly stepSize?: number;
+  /**
+   * Chains ending more than this many units of log π̃ below the best chain restart from good
+   * chains, then all chains move `steps` more. Default 12; Infinity never restarts.
+   */
+  readonly restartBelow?: number;
+}
+
+export interface MalaPoints {
+  /** count×d, row-major. */
+  readonly points: Float64Array;
+  /** The adapted MALA step size (of the second round when chains were restarted). */
+  readonly stepSize: number;
+  /** How many chains were restarted from others. */
+  readonly restarted: number;
+}
+
+export const malaPointDefaults = { steps: 300, start: 2, stepSize: 0.05, restartBelow: 12 } as const;
+
+function positive(value: number, field: string, integer: boolean): number {
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `${field} must be a positive ${integer ? "integer" : "number"}, got ${quote(value)}`, { field });
+  }
+  return value;
+}
+
+/** The end points of `count` MALA chains on π̃ from N(0, start²I), stuck chains restarted. */
+export function malaPoints(options: MalaPointsOptions): MalaPoints {
+  const { tf, target, random } = options;
+  if ((target.conditionDim ?? 0) > 0) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `MALA collocation points need a target without conditions; "${target.name}" has ${target.conditionDim}`);
+  }
+  const count = positive(options.count, "count", true);
+  const steps = positive(options.steps ?? malaPointDefaults.steps, "steps", true);
+  const start = positive(options.start ?? malaPointDefaults.start, "start", false);
+  const stepSize = positive(options.stepSize ?? malaPointDefaults.stepSize, "stepSize", false);
+  const restartBelow = options.restartBelow ?? malaPointDefaults.restartBelow;
+  if (!(restartBelow > 0)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `restartBelow must be positive (Infinity: never restart), got ${quote(restartBelow)}`, { field: "restartBelow" });
+  }
+  const d = target.dim;
+  const initial = random.derive("point-chains-start").fillNormal(new Float64Array(count * d), 0, start);
+  const first = runMala({ target, tf, random: random.derive("point-chains"), initialPoints: initial, warmupSteps: steps, numSamples: 4, initialStepSize: stepSize });
+  if (!Number.isFinite(restartBelow)) return { points: first.finalPoints, stepSize: first.stepSize, restarted: 0 };
+
+  const { logDensity } = evaluateAtPoints(target, tf, first.finalPoints, count);
+  let best = -Infinity;
+  for (const v of logDensity) if (v > best) best = v;
+  if (!Number.isFinite(best)) {
+    throw new MinevoError(ErrorCode.NonFinite, `no MALA chain on "${target.name}" ended at a finite log π̃ (best ${quote(best)}); check the target's log-density`);
+  }
+  const good: number[] = [];
+  for (let i = 0; i < count; i++) if ((logDensity[i] as number) >= best - restartBelow) good.push(i);
+  const restarted = count - good.length;
+  if (restarted === 0) return { points: first.finalPoints, stepSize: first.stepSize, restarted: 0 };
+  const pick = random.derive("point-chains-restart");
+  const moved = Float64Array.from(first.finalPoints);
+  for (let i = 0; i < count; i++) {
+    if ((logDensity[i] as number) >= best - restartBelow) continue;
+    const from = good[Math.min(good.length - 1, Math.floor(pick.uniform() * good.length))] as number;
+    moved.set(first.finalPoints.subarray(from * d, (from + 1) * d), i * d);
+  }
+  const second = runMala({ target, tf, random: random.derive("point-chains-moved"), initialPoints: moved, warmupSteps: steps, numSamples: 4, initialStepSize: first.stepSize });
+  return { points: second.finalPoints, stepSize: second.stepSize, restarted };
+}
