@@ -86,7 +86,7 @@ export type {
   OuRefinementOptions,
   MalaPointSource,
 } from "./sampler/ou-sampler.js";
-export { malaPoints, malaPointDefaults } from "./sampler/mala-points.js";
+export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
 export type { MalaPointsOptions, MalaPoints } from "./sampler/mala-points.js";
 export { encodeCheckpoint, decodeCheckpoint } from "./sampler/checkpoint.js";
 export type { OuSamplerCheckpoint, OuSamplerPhase, OuSamplerForwardStep } from "./sampler/checkpoint.js";

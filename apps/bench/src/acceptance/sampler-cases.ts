@@ -43,10 +43,11 @@ export type PointSource =
       readonly fitJitter?: number;
       readonly fitCopies?: number;
       /**
-       * Restart stuck chains: after the run, every chain whose log π̃ is more than this below the
-       * best chain's restarts from a uniformly chosen chain within it, and all chains run `steps`
-       * more steps (resample-move). One globally adapted MALA step leaves chains started in
-       * high-curvature tails rejecting every move (banana: 10 % of chains below −20, some at −280).
+       * Restart stuck chains (@minevo/diffusion's malaPoints): after the run, every chain whose
+       * log π̃ is more than this below the median chain's restarts from a uniformly chosen other
+       * one, and all chains run `steps` more steps (resample-move). One globally adapted MALA step
+       * leaves chains started in high-curvature tails rejecting every move (banana: 10 % of chains
+       * below −20, some at −280). Undefined: no restarts.
        */
       readonly restartBelow?: number;
     };
@@ -184,7 +185,7 @@ export const samplerCases: readonly SamplerCase[] = [
     recipeNote:
       "mlp [32, 32] + quadratic with input scale 5, N = 1000 (800 MALA-on-π̃ + 200 from N(0, 9I)), fit points = 2 copies of the collocation points moved by N(0, I) " +
       "(the first attempt, fit points from N(0, 144I), met log π̃ values of order −10⁴ in the quartic tails: fit value RMS 3.4e2 and a forward run stuck at t = 0 with max|f| ~ 1e11), " +
-      "point chains below log π̃ = max − 12 restarted from the others and moved 300 more steps",
+      "point chains more than 12 below the median chain restarted from the others and moved 300 more steps (the recorded attempts took 12 below the best chain, a floor within about 1 of this one here)",
     history:
       "(1) 2026-11-22, fit points from N(0, 144I) (2000) plus 700 MALA-on-π̃ and 300 broad collocation points: the broad fit points reach log π̃ ≈ −10⁴ in the quartic tails, the LM fit ended at value RMS 3.4·10², and the forward evolution was stuck at t = 0 (350 steps, max|f| ~ 10¹¹); stopped by hand. " +
       "(2) Fit points = collocation points moved by N(0, I), no chain restarts: value RMS 8.6 after 94 LM iterations — one globally adapted MALA step (≈ 0.5) leaves chains started in the high-curvature tails rejecting every move (10 % of the 800 chains end below log π̃ = −20, some at −280); stopped by hand. " +
@@ -235,6 +236,10 @@ export const samplerCases: readonly SamplerCase[] = [
     },
     points: { kind: "mala+broad", chains: 1500, steps: 200, start: 1.5, stepSize: 0.01, broad: 500, broadScale: 1.5 },
     recipeNote: "mlp [32, 32] + diagonal quadratic, N = 2000 (1500 MALA-on-π̃ + 500 from N(0, 2.25I)), fit +1500 from N(0, 4I), 60 LM iterations, n = 150, M = 2000",
+    history:
+      "(1) 2026-11-22, the recipe in the message above. (2) The same day, fit points = the collocation points moved by N(0, 0.3²I) instead of N(0, 4I), point chains more than 22 below the median chain restarted (12 of 1500; the first try of this rule, 12 below the best chain, restarted 1002 of 1500, most of them in the bulk, since log π̃ spreads by about √(d/2) = 4 over π's own draws — hence malaPoints' median reference and its d-dependent default): " +
+      "the fit's value RMS went from 126 to 64 in 49 LM iterations and was still dominated by the 500 broad points, whose quartic log π̃ values reach −10³; stopped by hand. " +
+      "Next: fewer or narrower broad points, a learnable quartic term per coordinate, or the fit weighted towards where π̃ has mass.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,

@@ -71,7 +71,7 @@ import { systematicResample } from "../diagnostics/resampling.js";
 import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
-import { malaPointDefaults, malaPoints } from "./mala-points.js";
+import { defaultRestartMargin, malaPointDefaults, malaPoints } from "./mala-points.js";
 
 export interface OuSamplerOptions<
   NN extends PluginName<"network"> = PluginName<"network">,
@@ -384,14 +384,14 @@ export interface MalaPointSource {
   readonly fraction?: number;
   /** Adapted MALA steps per chain (and again after restarts). Default 300. */
   readonly steps?: number;
-  /** See `malaPoints`. Default 12. */
+  /** See `malaPoints`. Default 10 + 3√(d/2). */
   readonly restartBelow?: number;
   /** The jitter of the fit points around the chain points. Default 0.5. */
   readonly fitJitter?: number;
 }
 
 /** `pointSource` with every default filled in (undefined: broad). */
-function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number) {
+function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number) {
   if (source === undefined || source === "broad") return undefined;
   const given: MalaPointSource = source === "mala" ? { kind: "mala" } : source;
   if (typeof given !== "object" || given === null || given.kind !== "mala") {
@@ -409,7 +409,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     kind: "mala" as const,
     chains: Math.max(1, Math.round(fraction * numPoints)),
     steps: given.steps ?? malaPointDefaults.steps,
-    restartBelow: given.restartBelow ?? malaPointDefaults.restartBelow,
+    restartBelow: given.restartBelow ?? defaultRestartMargin(dim),
     fitJitter,
   };
 }
@@ -446,7 +446,7 @@ export async function runOuSampler<
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
   }
-  const pointSource = resolvePointSource(options.pointSource, numPoints);
+  const pointSource = resolvePointSource(options.pointSource, numPoints, d);
   if (pointSource !== undefined && givenCollocation !== undefined) {
     throw new MinevoError(ErrorCode.InvalidOptions, "pointSource draws the collocation points, and collocationPoints gives them: give one of the two", { field: "pointSource" });
   }

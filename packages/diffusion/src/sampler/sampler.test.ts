@@ -240,11 +240,16 @@ describe("collocation points from MALA on the formula", () => {
     };
     const plain = stuck(Number.POSITIVE_INFINITY);
     const restarting = stuck(12);
-    // Measured: 40 of 300 points below log π̃ = −20 without restarts; 44 chains restarted, none below.
+    // Measured: 40 of 300 points below log π̃ = −20 without restarts; 43 chains restarted, none below.
     expect(plain.below).toBeGreaterThan(0);
     expect(restarting.restarted).toBeGreaterThan(0);
     expect(restarting.below).toBeLessThan(plain.below);
     expect(() => malaPoints({ tf, target: gaussian, random: RandomStream.fromSeed(5), count: 0 })).toThrow(/count must be a positive integer, got 0/);
+
+    // In d = 32 log π̃ spreads by √16 = 4 over π's own draws: chains already in the bulk stay put.
+    // (A margin of 12 below the best chain would restart about one in five of them: P(χ²₃₂ > 38) ≈ 0.2.)
+    const wide = registries.target.create("gaussian", { mean: new Array<number>(32).fill(0), covariance: Array.from({ length: 32 }, (_, i) => Array.from({ length: 32 }, (_, j) => (i === j ? 1 : 0))) }) as SamplingTarget;
+    expect(malaPoints({ tf, target: wide, random: RandomStream.fromSeed(7), count: 400, steps: 20, start: 1 }).restarted).toBe(0);
   });
 
   it("runOuSampler's pointSource \"mala\" draws 2/3 of the points from chains and the fit points around them", { timeout: 120_000 }, async () => {
@@ -281,7 +286,7 @@ describe("collocation points from MALA on the formula", () => {
     };
     expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
     expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
-    expect(saved!.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 12, fitJitter: 0.5 });
+    expect(saved!.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 13, fitJitter: 0.5 });
     await expect(runOuSampler({ tf, target, pointSource: "mala", collocationPoints: new Float64Array(20) })).rejects.toThrow(/give one of the two/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
     await expect(runOuSampler({ tf, target, pointSource: "chains" as never })).rejects.toThrow(/pointSource must be "broad", "mala"/);
