@@ -21,6 +21,13 @@ export interface TargetPreset {
   readonly view: ViewBox;
 }
 
+/**
+ * Presets the page's recipe samples. The banana (b = 0.1 and the milder b = 0.5) and the 2-D funnel
+ * were offered too, but at the page's recipe (N = 400, n = 60, 40 LM iterations) their runs end
+ * with the sampler's flow-consistency refusal (measured 348, 463 and 2.2·10³ against a bound of
+ * 10): the sampler does not yet sample them reliably (docs/benchmarks.md, issue 5), and a preset
+ * that always fails is no demo. A formula can still ask for them.
+ */
 export const targetPresets: readonly TargetPreset[] = [
   {
     id: "gmm2-reference",
@@ -37,32 +44,11 @@ export const targetPresets: readonly TargetPreset[] = [
     view: { xMin: -5, xMax: 5, yMin: -5, yMax: 5 },
   },
   {
-    id: "banana",
-    label: "banana (twisted Gaussian, b = 0.1, Var x = 100)",
-    name: "banana",
-    options: {},
-    view: { xMin: -25, xMax: 25, yMin: -35, yMax: 15 },
-  },
-  {
-    id: "banana-mild",
-    label: "mild banana (b = 0.5, Var x = 4)",
-    name: "banana",
-    options: { b: 0.5, variance: 4 },
-    view: { xMin: -6, xMax: 6, yMin: -8, yMax: 4 },
-  },
-  {
     id: "gaussian-correlated",
     label: "correlated Gaussian (ρ = 0.8)",
     name: "gaussian",
     options: { mean: [1, -1], covariance: [[1, 0.8], [0.8, 1]] },
     view: { xMin: -3, xMax: 5, yMin: -5, yMax: 3 },
-  },
-  {
-    id: "funnel",
-    label: "Neal's funnel in 2-D (σ = 1.5)",
-    name: "funnel",
-    options: { dim: 2, scale: 1.5 },
-    view: { xMin: -5, xMax: 5, yMin: -8, yMax: 8 },
   },
 ];
 

@@ -34,10 +34,10 @@ describe("run configuration", () => {
   });
 
   it("reads the URL's parameters over the defaults", () => {
-    const config = runConfigFromSearch("?target=banana&points=200&sketch=50&tolerance=1e-3&seed=4&backend=webgpu&allowSoftwareAdapter=1");
+    const config = runConfigFromSearch("?target=gmm-four&points=200&sketch=50&tolerance=1e-3&seed=4&backend=webgpu&allowSoftwareAdapter=1");
     expect(config).toEqual({
       ...defaultRunConfig,
-      target: { kind: "preset", id: "banana" },
+      target: { kind: "preset", id: "gmm-four" },
       numPoints: 200,
       sketchSize: 50,
       tolerance: 1e-3,

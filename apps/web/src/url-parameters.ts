@@ -1,5 +1,5 @@
 /**
- * A run's configuration from the page's URL (`?target=banana&points=200&backend=webgpu&
+ * A run's configuration from the page's URL (`?target=gmm-four&points=200&backend=webgpu&
  * allowSoftwareAdapter=1`), so that a run can be linked to, and the browser test can pick the
  * WebGPU backend on a software adapter without clicking through the form.
  */

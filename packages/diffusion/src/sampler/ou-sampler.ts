@@ -115,8 +115,8 @@ export interface OuSamplerOptions<
    * Where drawn collocation points come from. `"broad"` (default): N(0, pointScale²I). `"mala"` or
    * a `MalaPointSource`: a fraction of them (default 2/3) are the end points of short MALA chains
    * on π̃ (`malaPoints`: no samples of π, chains started from N(0, pointScale²I), stuck chains
-   * restarted), the rest broad; as many of the extra fit points become the chain points moved by
-   * N(0, fitJitter²I). In higher dimensions a broad Gaussian leaves the target's mass almost
+   * restarted), the rest broad; the extra fit points are the chain points, in turn, moved by
+   * N(0, fitJitter²I) (fitPointScale is then unused). In higher dimensions a broad Gaussian leaves the target's mass almost
    * without points (docs/design.md); this puts them there. Not with `collocationPoints`.
    */
   readonly pointSource?: "broad" | "mala" | MalaPointSource;
@@ -544,10 +544,10 @@ export async function runOuSampler<
         const fitPoints = new Float64Array((numExtra + numPoints) * d);
         fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
         if (givenExtra === undefined && chainPoints !== undefined && pointSource !== undefined) {
-          // The chain points moved by N(0, fitJitter²I) replace as many broad extra fit points.
-          const near = chainPoints.subarray(0, Math.min(chainPoints.length, numExtra * d));
-          const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(near.length), 0, pointSource.fitJitter);
-          for (let i = 0; i < near.length; i++) fitPoints[i] = (near[i] as number) + (jitter[i] as number);
+          // Every extra fit point is a chain point (in turn) moved by N(0, fitJitter²I): broad fit
+          // points would meet a quartic target's tails, whose values swamp the fit.
+          const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(numExtra * d), 0, pointSource.fitJitter);
+          for (let i = 0; i < numExtra * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);
         return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };

@@ -257,10 +257,19 @@ describe("collocation points from MALA on the formula", () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
     const controller = new AbortController();
     let saved: OuSamplerCheckpoint | undefined;
+    // The fit's target in float64, recording where the fit evaluates it.
+    const fitPoints = new Set<string>();
+    const logDensity = (x: Float64Array) => -((x[0]! - 4) ** 2 + (x[1]! - 4) ** 2) / 0.6 - Math.log(2 * Math.PI * 0.3);
     await expect(
       runOuSampler({
         tf,
         target,
+        initialCondition: {
+          value: (x) => {
+            fitPoints.add(Array.from(x).join(","));
+            return logDensity(x);
+          },
+        },
         network: "mlp",
         networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
         numPoints: 300,
@@ -286,6 +295,12 @@ describe("collocation points from MALA on the formula", () => {
     };
     expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
     expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
+    // Fit points: the 300 collocation points and 100 extra ones, all of the latter around chain
+    // points: within 2 of the mean but for a few jittered ones (measured 298 of 400; with broad
+    // N(0, 9I) extra fit points about 205 would be).
+    expect(fitPoints.size).toBe(400);
+    const near = [...fitPoints].map((key) => key.split(",").map(Number)).filter(([a, b]) => Math.hypot(a! - 4, b! - 4) < 2).length;
+    expect(near).toBeGreaterThanOrEqual(290);
     expect(saved!.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 13, fitJitter: 0.5 });
     await expect(runOuSampler({ tf, target, pointSource: "mala", collocationPoints: new Float64Array(20) })).rejects.toThrow(/give one of the two/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
