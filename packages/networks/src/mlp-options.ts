@@ -26,6 +26,11 @@ export const quadraticSchema = z.strictObject({
   initial: z.number().default(0),
 });
 
+export const quarticSchema = z.strictObject({
+  /** Every rᵢ of −¼ Σᵢ rᵢxᵢ⁴ starts at this value (learnable, one per diffused coordinate). */
+  initial: z.number().default(0),
+});
+
 export const gaussianEnvelopeSchema = z.strictObject({
   /** ℓ in the factor exp(−|x|²/(2ℓ²)) that multiplies the MLP part (not the quadratic term). */
   width: z.number().positive(),
@@ -55,6 +60,12 @@ export const mlpOptionsSchema = z.strictObject({
   inputLengthScale: z.number().positive().default(1),
   fourierFeatures: fourierFeaturesSchema.optional(),
   quadratic: quadraticSchema.optional(),
+  /**
+   * A learnable per-coordinate quartic term −¼ Σᵢ rᵢxᵢ⁴ (d parameters): a tanh MLP plus a
+   * quadratic cannot grow like a log-density with quartic tails (many-well's −aᵢ⁴, banana's
+   * −b²x₁⁴/2) without huge weights, as for the quadratic term and −|x|²/2 (STABILITY.md §3).
+   */
+  quartic: quarticSchema.optional(),
   gaussianEnvelope: gaussianEnvelopeSchema.optional(),
   initialization: initializationSchema.prefault({}),
 });

@@ -3,7 +3,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, RandomStream, isMinevoError, registries } from "@minevo/core";
 import { formatConformanceReport, runNetworkConformance } from "./conformance/index.js";
-import { MlpNetwork, activationNames, mlp, quadraticForms, type MlpOptionsInput } from "./index.js";
+import { MlpNetwork, activationNames, mlp, mlpOptionsSchema, quadraticForms, type MlpOptionsInput } from "./index.js";
 import { erf } from "./erf.js";
 
 beforeAll(async () => {
@@ -36,6 +36,7 @@ describe("mlp: every option combination passes the conformance suite", () => {
         inputLengthScale: 1.5,
         fourierFeatures: { count: 4, scale: 1.2, seed: 7 },
         quadratic: { form: "symmetric", initial: 0.5 },
+        quartic: { initial: 0.2 },
         gaussianEnvelope: { width: 2 },
       });
     });
@@ -54,6 +55,19 @@ describe("mlp: every option combination passes the conformance suite", () => {
       await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form, initial: 0.3 } });
     });
   }
+  it("learnable quartic term, with a diagonal quadratic (the many-well network's form)", async () => {
+    await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form: "diagonal", initial: -0.5 }, quartic: { initial: 0.3 } });
+  });
+  it("the quartic term alone carries −¼ Σ rᵢxᵢ⁴ exactly when the MLP part is zeroed", () => {
+    const network = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quartic: { initial: 0 } }));
+    const theta = new Float64Array(network.numParameters);
+    const block = network.parameterLayout.find((b) => b.name === "quartic")!;
+    expect(block.size).toBe(2);
+    theta[block.offset] = 4;
+    theta[block.offset + 1] = 0.5;
+    const [u] = network.referenceValues(theta, Float64Array.of(1.5, -2), 1);
+    expect(u).toBeCloseTo(-0.25 * (4 * 1.5 ** 4 + 0.5 * 16), 12);
+  });
   it("fixed quadratic term (no parameters)", async () => {
     await expectConformance({ inputDim: 2, hiddenWidths: [5], quadratic: { learnable: false, initial: 1 } });
   });

@@ -1,11 +1,11 @@
 /**
  * The multilayer perceptron ansatz
  *
- *     u(x, y) = e(x)·(wᵀh_L + b) − ½ xᵀPx,    h_0 = [s, sin(sB), cos(sB)] or s,   s = (x, y)/ℓ_in,
+ *     u(x, y) = e(x)·(wᵀh_L + b) − ½ xᵀPx − ¼ Σᵢ rᵢxᵢ⁴,    h_0 = [s, sin(sB), cos(sB)] or s,   s = (x, y)/ℓ_in,
  *     h_l = σ(W_l h_{l−1} + b_l)  (+ h_{l−1} with a residual connection),
  *
- * with the optional Fourier features, Gaussian envelope e(x) = exp(−|x|²/(2ℓ²)) and quadratic
- * term. Every derivative is exact and batched over the N points:
+ * with the optional Fourier features, Gaussian envelope e(x) = exp(−|x|²/(2ℓ²)), quadratic term
+ * and per-coordinate quartic term (for log-densities with quartic tails: many-well, banana). Every derivative is exact and batched over the N points:
  *  - ∇ₓ and Δₓ by forward propagation: each layer carries G = ∂h/∂x as a d×N×width tensor
  *    (one matMul per layer for all d directions) and Λ = Δₓh; through a = σ(z),
  *    ∂a = σ'(z)·∂z and Δa = σ''(z)·Σₖ(∂ₖz)² + σ'(z)·Δz. No probes, no per-point autodiff.
@@ -61,6 +61,8 @@ export class MlpNetwork implements Network {
   readonly #quadratic: QuadraticTerm | null;
   readonly #quadraticBlock: ParameterBlock | null;
   readonly #fixedQuadraticCoefficients: Float32Array | null;
+  /** The quartic term's coefficients r (d values), when it is on. */
+  readonly #quarticBlock: ParameterBlock | null;
   /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
   readonly #frequencies: Float32Array | null;
   readonly #numFrequencies: number;
@@ -90,6 +92,7 @@ export class MlpNetwork implements Network {
     if (quadratic !== undefined && quadratic.learnable) blocks.push({ name: "quadratic", shape: [this.#quadratic!.numCoefficients] });
     this.#fixedQuadraticCoefficients =
       quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#quadratic!.initialCoefficients(quadratic.initial)) : null;
+    if (options.quartic !== undefined) blocks.push({ name: "quartic", shape: [this.inputDim] });
 
     this.parameterLayout = Object.freeze(parameterLayout(blocks));
     this.numParameters = layoutSize(this.parameterLayout);
@@ -102,6 +105,7 @@ export class MlpNetwork implements Network {
     this.#outputWeight = byName.get("output.weight")!;
     this.#outputBias = byName.get("output.bias")!;
     this.#quadraticBlock = byName.get("quadratic") ?? null;
+    this.#quarticBlock = byName.get("quartic") ?? null;
   }
 
   initialParameters(random: RandomStream): Float64Array {
@@ -119,6 +123,7 @@ export class MlpNetwork implements Network {
     if (this.#quadraticBlock !== null && this.options.quadratic !== undefined) {
       theta.set(this.#quadratic!.initialCoefficients(this.options.quadratic.initial), this.#quadraticBlock.offset);
     }
+    if (this.#quarticBlock !== null) theta.fill(this.options.quartic!.initial, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
     return theta;
   }
 
@@ -226,6 +231,14 @@ export class MlpNetwork implements Network {
         if (gradient !== null) gradient = tf.sub(gradient, xP);
         if (laplacian !== null) laplacian = tf.sub(laplacian, this.#quadratic.trace(tf, q));
       }
+      // −¼ Σ rᵢxᵢ⁴: ∇ᵢ = −rᵢxᵢ³, Δ = −3 Σ rᵢxᵢ².
+      if (this.#quarticBlock !== null) {
+        const r = read(this.#quarticBlock);
+        const x2 = tf.square(x);
+        value = tf.sub(value, tf.mul(0.25, tf.sum(tf.mul(tf.square(x2), r), 1)));
+        if (gradient !== null) gradient = tf.sub(gradient, tf.mul(tf.mul(x2, x), r));
+        if (laplacian !== null) laplacian = tf.sub(laplacian, tf.mul(3, tf.sum(tf.mul(x2, r), 1)));
+      }
 
       let jacobianBlocks: { left?: Tensor2D; right?: Tensor2D; columns?: Tensor2D }[] = [];
       if (wantJacobian) jacobianBlocks = this.#backpropagate(tf, layerInputs, slopes, weights, h, outputWeight, envelope, x, n);
@@ -301,6 +314,9 @@ export class MlpNetwork implements Network {
         u *= Math.exp((-0.5 * radius2) / this.options.gaussianEnvelope.width ** 2);
       }
       if (this.#quadratic !== null) u += this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
+      if (this.#quarticBlock !== null) {
+        for (let k = 0; k < d; k++) u -= 0.25 * (parameters[this.#quarticBlock.offset + k] as number) * (points[p * inputs + k] as number) ** 4;
+      }
       out[p] = u;
     }
     return out;
@@ -395,6 +411,7 @@ export class MlpNetwork implements Network {
     const biasColumn = envelope === null ? tf.ones([n, 1]) : tf.expandDims(envelope, 1);
     const blocks = [...hidden, { columns: outputColumns }, { columns: biasColumn as Tensor2D }];
     if (this.#quadraticBlock !== null) blocks.push({ columns: this.#quadratic!.features(tf, x) });
+    if (this.#quarticBlock !== null) blocks.push({ columns: tf.mul(-0.25, tf.square(tf.square(x))) as Tensor2D });
     return blocks;
   }
 
