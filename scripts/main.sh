@@ -5,7 +5,7 @@
 # reverse probability flow with exact model densities, importance weights, ESS and log Ẑ — the
 # `minevo sample` command, writing result.json, CSVs and plots to out/main/. Arguments pass
 # through (a later --out wins), e.g.
-#   bash scripts/main.sh --samples 20000 --seed 3 --target banana --out out/banana
+#   bash scripts/main.sh --samples 20000 --seed 3 --target gaussian --target-option 'mean=[1,-1]' --out out/gauss
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 NPM_CONFIG_UPDATE_NOTIFIER=false
