@@ -34,6 +34,7 @@ export interface SampleCommandLine {
   readonly points?: string;
   readonly fitIterations?: string;
   readonly fitGradients?: boolean;
+  readonly smoothing?: string;
   readonly pointSource?: string;
   readonly extraFitPoints?: string;
   readonly weightDecay?: string;
@@ -136,6 +137,7 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
     fitGradients: line.fitGradients === true ? true : undefined,
     pointSource: pointSourceFlag(line.pointSource),
+    smoothing: positiveFlag("smoothing", line.smoothing),
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
     weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
     horizon: positiveFlag("horizon", line.horizon),
@@ -184,6 +186,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     fitIterations: input.fitIterations ?? sampleDefaults.fitIterations,
     fitGradients: input.fitGradients ?? sampleDefaults.fitGradients,
     pointSource: input.pointSource ?? sampleDefaults.pointSource,
+    smoothing: input.smoothing ?? sampleDefaults.smoothing,
     extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
     weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
     horizon: input.horizon ?? sampleDefaults.horizon,

@@ -150,6 +150,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     if (config.condition.length !== conditionDim) {
       throw new MinevoError(ErrorCode.DimensionMismatch, `--condition has ${config.condition.length} values but target ${quote(target.name)} has conditionDim = ${conditionDim}`, {});
     }
+    if (config.smoothing !== null) {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--smoothing is for unconditional runs; the conditional sampler fits log π̃(x, y) itself`, { flag: "smoothing" });
+    }
     if (config.pointSource !== "broad") {
       throw new MinevoError(ErrorCode.InvalidArgument, `--point-source ${config.pointSource} is for unconditional runs; a conditional run draws its points (x, y) from the broad reference`, { flag: "point-source" });
     }
@@ -167,6 +170,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     target,
     ...solverOptions(config),
     pointSource: config.pointSource,
+    ...(config.smoothing !== null ? { smoothing: config.smoothing } : {}),
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
     ...checkpoints.options,
@@ -247,6 +251,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     independenceChain: { acceptanceRate: result.chain.acceptanceRate },
     backend: describeBackend(backend),
     fit: fitRecord(result.fit),
+    ...(result.smoothing !== undefined ? { smoothing: result.smoothing } : {}),
     diagnostics: {
       forward: {
         status: result.forward.status,

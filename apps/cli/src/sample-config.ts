@@ -38,6 +38,8 @@ export const sampleConfigSchema = z.strictObject({
   fitGradients: z.boolean().optional(),
   /** "broad": N(0, 4I); "mala": 2/3 of the points from short MALA chains on π̃ (runOuSampler's pointSource). */
   pointSource: z.enum(["broad", "mala"]).optional(),
+  /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
+  smoothing: z.number().positive().finite().nullable().optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
   extraFitPoints: z.number().int().nonnegative().optional(),
   /** The fit's weight decay. */
@@ -86,6 +88,8 @@ export interface ResolvedSampleConfig {
   readonly fitIterations: number;
   readonly fitGradients: boolean;
   readonly pointSource: "broad" | "mala";
+  /** null: no blur. */
+  readonly smoothing: number | null;
   readonly extraFitPoints: number;
   readonly weightDecay: number;
   readonly horizon: number;
@@ -112,6 +116,7 @@ export const sampleDefaults = {
   fitIterations: 100,
   fitGradients: false,
   pointSource: "broad",
+  smoothing: null,
   extraFitPoints: 2000,
   weightDecay: 1e-4,
   horizon: 5,

@@ -179,6 +179,39 @@ describe("minevo sample --condition", () => {
   });
 });
 
+describe("minevo sample --smoothing", () => {
+  it("fits the blurred log-density, reports the blur in result.json, and the weights remove it", async () => {
+    const run = join(dir, "smoothing");
+    const outcome = await runCli([
+      "sample", "--target", "gaussian", "--target-option", "mean=[1,-1]", "--target-option", "diagonal=[0.5,2]", "--smoothing", "0.6", "--backend", "cpu",
+      "--samples", "1000", "--points", "150", "--extra-fit-points", "150", "--fit-iterations", "30", "--point-source", "mala",
+      "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const result = readJson(join(run, "result.json"));
+    expect((result.config as { smoothing: unknown }).smoothing).toBe(0.6);
+    const smoothing = result.smoothing as { scale: number; draws: number; medianEffectiveDraws: number };
+    expect(smoothing.scale).toBe(0.6);
+    expect(smoothing.draws).toBe(256);
+    expect(smoothing.medianEffectiveDraws).toBeGreaterThan(50);
+    const exact = result.exact as { logZError: number; meanError: number[] };
+    expect(Math.abs(exact.logZError)).toBeLessThan(0.05);
+    for (const e of exact.meanError) expect(Math.abs(e)).toBeLessThan(0.15);
+    // The draws are the blurred law's, so the weights are not all equal.
+    expect(result.essFraction as number).toBeLessThan(0.99);
+    expect(result.essFraction as number).toBeGreaterThan(0.4);
+  });
+
+  it("refuses --smoothing with --condition and a non-positive blur, naming the flag", async () => {
+    const conditional = await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=0.5", "--smoothing", "0.5", "--backend", "cpu", "--no-plots", "--out", join(dir, "smoothing-conditional")]);
+    expect(conditional.code).not.toBe(0);
+    expect(conditional.stderr).toMatch(/--smoothing is for unconditional runs/);
+    const negative = await runCli(["sample", "--smoothing", "-1", "--backend", "cpu", "--no-plots", "--out", join(dir, "smoothing-negative")]);
+    expect(negative.code).not.toBe(0);
+    expect(negative.stderr).toMatch(/--smoothing/);
+  });
+});
+
 describe("minevo sample: the sketch-saturation warning", () => {
   it("warns, in result.json and on stderr, when the effective rank reaches the sketch size, and names the fix", async () => {
     const run = join(dir, "saturated");

@@ -88,6 +88,8 @@ export type {
 } from "./sampler/ou-sampler.js";
 export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
 export type { MalaPointsOptions, MalaPoints } from "./sampler/mala-points.js";
+export { smoothedTarget, smoothingDefaults } from "./sampler/smoothing.js";
+export type { SmoothingOptions, SmoothedValues } from "./sampler/smoothing.js";
 export { encodeCheckpoint, decodeCheckpoint } from "./sampler/checkpoint.js";
 export type { OuSamplerCheckpoint, OuSamplerPhase, OuSamplerForwardStep } from "./sampler/checkpoint.js";
 

@@ -72,6 +72,7 @@ import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, ty
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 import { defaultRestartMargin, malaPointDefaults, malaPoints } from "./mala-points.js";
+import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
 
 export interface OuSamplerOptions<
   NN extends PluginName<"network"> = PluginName<"network">,
@@ -120,6 +121,16 @@ export interface OuSamplerOptions<
    * without points (docs/design.md); this puts them there. Not with `collocationPoints`.
    */
   readonly pointSource?: "broad" | "mala" | MalaPointSource;
+  /**
+   * Blur the initial condition: fit u_θ(0) to log(π̃ ∗ N(0, s²I)) (a number s, or
+   * `{ scale: s, draws: K }`; K = 256 antithetic normal draws by default) instead of log π̃, and
+   * move the MALA point chains' end points by N(0, s²I). The samples then come from the model of
+   * the blurred target and the importance weights π̃/q₀ remove the blur; log Ẑ is unchanged in
+   * expectation. For targets whose log-density has features narrower than the network can carry
+   * (kinks between narrow modes, thin curved valleys): the blur caps the curvature at 1/s²
+   * (sampler/smoothing.ts, docs/design.md). Default: none.
+   */
+  readonly smoothing?: number | SmoothingOptions;
   /** Extra fit points from N(0, fitPointScale²I), besides the collocation points. Default 2000 and 3. */
   readonly numExtraFitPoints?: number;
   readonly fitPointScale?: number;
@@ -273,6 +284,12 @@ export interface OuSamplerResult {
   readonly form: OuModelForm;
   /** X(0), N×d: the collocation points the run used. */
   readonly collocationPoints: Float64Array;
+  /**
+   * With `smoothing`: the blur, and over the fit points the effective number of draws 1/Σw_k²
+   * behind each blurred value (its median and minimum; absent after a resume past the fit). A
+   * minimum near 1 means the blur is wide for π̃'s gradients there and the estimate is noisy.
+   */
+  readonly smoothing?: Required<SmoothingOptions> & { readonly medianEffectiveDraws?: number; readonly minEffectiveDraws?: number };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -343,15 +360,25 @@ async function evaluateTarget(tf: TensorFlow, target: SamplingTarget, points: Fl
  * points and looked up by the point's coordinates (the fit asks point by point).
  */
 async function batchedInitialCondition(tf: TensorFlow, target: SamplingTarget, points: Float64Array, shift: number): Promise<InitialConditionTarget> {
-  const d = target.dim;
+  const { logDensity, score } = await evaluateTarget(tf, target, points, points.length / target.dim);
+  return lookupInitialCondition(points, target.dim, logDensity, score, shift, "log π̃");
+}
+
+/** Median and minimum of the per-point effective numbers of draws. */
+function drawStatistics(effectiveDraws: Float64Array): { medianEffectiveDraws: number; minEffectiveDraws: number } {
+  const sorted = Float64Array.from(effectiveDraws).sort();
+  return { medianEffectiveDraws: sorted[Math.floor(sorted.length / 2)] as number, minEffectiveDraws: sorted[0] as number };
+}
+
+/** The fit's target from values and scores at the fit points, looked up by the point's coordinates. */
+function lookupInitialCondition(points: Float64Array, d: number, logDensity: Float64Array, score: Float64Array, shift: number, what: string): InitialConditionTarget {
   const count = points.length / d;
-  const { logDensity, score } = await evaluateTarget(tf, target, points, count);
   const index = new Map<string, number>();
   for (let j = 0; j < count; j++) index.set(Array.from(points.subarray(j * d, (j + 1) * d)).join(","), j);
   const find = (x: Float64Array): number => {
     const j = index.get(Array.from(x).join(","));
     if (j === undefined) {
-      throw new MinevoError(ErrorCode.InvalidArgument, `the fit asked for log π̃ at ${quote(Array.from(x))}, which is not one of the fit points`);
+      throw new MinevoError(ErrorCode.InvalidArgument, `the fit asked for ${what} at ${quote(Array.from(x))}, which is not one of the fit points`);
     }
     return j;
   };
@@ -459,6 +486,10 @@ export async function runOuSampler<
   const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
   const weightDecay = options.weightDecay ?? 1e-4;
   const fitGradients = fitGradientsOption(options.fitGradients);
+  const smoothing = resolveSmoothing(options.smoothing);
+  if (smoothing !== undefined && options.initialCondition !== undefined) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "smoothing blurs the target's log-density for the fit, and initialCondition replaces it: give one of the two", { field: "smoothing" });
+  }
   const recordPathSteps = options.recordPathSteps ?? 50;
   if (!Number.isSafeInteger(recordPathSteps) || recordPathSteps < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `recordPathSteps must be an integer ≥ 0, got ${quote(recordPathSteps)}`, { field: "recordPathSteps" });
@@ -489,6 +520,7 @@ export async function runOuSampler<
     weightDecay,
     fitIterations,
     ...(fitGradients ? { fitGradients } : {}),
+    ...(smoothing !== undefined ? { smoothing } : {}),
     horizon,
     numSamples,
     seed,
@@ -531,10 +563,16 @@ export async function runOuSampler<
       const points = broad();
       const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow });
       chainPoints = chains.points;
+      if (smoothing !== undefined) {
+        // Draws of π moved by N(0, s²I) are draws of the blurred target the model starts from.
+        const blur = random.derive("smoothing-points").fillNormal(new Float64Array(chainPoints.length), 0, smoothing.scale);
+        for (let i = 0; i < chainPoints.length; i++) chainPoints[i] = (chainPoints[i] as number) + (blur[i] as number);
+      }
       points.set(chainPoints);
       return points;
     };
     const points = resume?.collocationPoints ?? givenCollocation ?? drawn();
+    let smoothingReport: OuSamplerResult["smoothing"];
     const { fit, fitSeconds, forward, forwardSeconds, forwardSteps } = await fitAndForward({
       run,
       solver,
@@ -550,6 +588,11 @@ export async function runOuSampler<
           for (let i = 0; i < numExtra * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);
+        if (smoothing !== undefined) {
+          const blurred = await smoothedTarget(tf, target, fitPoints, smoothing, random.derive("smoothing-draws"));
+          smoothingReport = { ...smoothing, ...drawStatistics(blurred.effectiveDraws) };
+          return { points: fitPoints, target: lookupInitialCondition(fitPoints, d, blurred.logDensity, blurred.score, shift, "the blurred log π̃") };
+        }
         return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
       },
       weightDecay,
@@ -689,6 +732,7 @@ export async function runOuSampler<
         network: { name: networkJson.name, options: networkJson.options },
         form,
         collocationPoints: Float64Array.from(points),
+        ...(smoothing !== undefined ? { smoothing: smoothingReport ?? smoothing } : {}),
       };
     } finally {
       forward.dispose();

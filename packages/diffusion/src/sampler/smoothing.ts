@@ -1,0 +1,125 @@
+/**
+ * A blurred initial condition (`runOuSampler`'s `smoothing`): fit u_θ(0) to
+ *
+ *     log π̃_s(x) = log ∫ π̃(x − s z) φ(z) dz = log E_z[π̃(x − s z)],   z ~ N(0, I),
+ *
+ * the log of π̃ convolved with N(0, s²I), instead of log π̃ itself. Convolution keeps the mass,
+ * so π̃_s has the same Z and log Ẑ, the forward log Z and the flow-consistency check read as
+ * before. The sampler then draws from (its model of) π_s = π ∗ N(0, s²I); the importance weights
+ * π̃/q₀ use π̃ itself, so they remove the blur along with the model's error, at the cost of some
+ * ESS where π has features narrower than s.
+ *
+ * Why: log π̃ may have features the network cannot fit and the evolution cannot follow — kinks
+ * between the narrow modes of a mixture, a curved valley a fraction of a unit wide, quartic
+ * tails. The log-density of a Gaussian convolution is semi-convex, ∇²log π̃_s ⪰ −I/s², so the
+ * blur caps the curvature the model must carry at 1/s², and with it the stiffness of the
+ * log-density Fokker–Planck right-hand side at t = 0 (docs/design.md).
+ *
+ * The expectation is taken over one fixed set of K draws z₁…z_K in antithetic pairs (±z), the
+ * same for every x, so the fitted function is smooth in x:
+ *
+ *     log π̃_s(x) ≈ logsumexp_k log π̃(x − s z_k) − log K,
+ *     ∇log π̃_s(x) ≈ Σ_k w_k ∇log π̃(x − s z_k),   w = softmax_k log π̃(x − s z_k).
+ *
+ * The estimate is good while s·|∇log π̃| is a few units at most over the fit points (then the
+ * weights w spread over many draws); the sampler reports the draws' effective number per point.
+ */
+import { ErrorCode, MinevoError, quote, type RandomStream, type SamplingTarget, type TensorFlow } from "@minevo/core";
+
+export interface SmoothingOptions {
+  /** s, the standard deviation of the Gaussian blur. */
+  readonly scale: number;
+  /** K, the number of draws z (even: antithetic pairs). Default 256. */
+  readonly draws?: number;
+}
+
+export const smoothingDefaults = { draws: 256 } as const;
+
+/** `smoothing` checked, with its defaults; undefined: none. */
+export function resolveSmoothing(value: unknown): Required<SmoothingOptions> | undefined {
+  if (value === undefined) return undefined;
+  const given = typeof value === "number" ? { scale: value } : value;
+  if (typeof given !== "object" || given === null) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing must be a blur scale s > 0 or { scale, draws }, got ${quote(value)}`, { field: "smoothing" });
+  }
+  const { scale, draws = smoothingDefaults.draws } = given as { scale?: unknown; draws?: unknown };
+  if (typeof scale !== "number" || !(scale > 0) || !Number.isFinite(scale)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing.scale must be a finite number > 0 (the blur's standard deviation), got ${quote(scale)}`, { field: "smoothing.scale" });
+  }
+  if (typeof draws !== "number" || !Number.isSafeInteger(draws) || draws < 2 || draws % 2 !== 0) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing.draws must be an even integer ≥ 2 (antithetic pairs), got ${quote(draws)}`, { field: "smoothing.draws" });
+  }
+  return { scale, draws };
+}
+
+export interface SmoothedValues {
+  /** log π̃_s at each point. */
+  readonly logDensity: Float64Array;
+  /** ∇log π̃_s, count×d. */
+  readonly score: Float64Array;
+  /** Per point, the effective number of draws 1/Σw_k² (K when π̃ is flat over the blur, 1 when one draw dominates). */
+  readonly effectiveDraws: Float64Array;
+}
+
+/** Rows of target evaluations per batch (the points × draws are evaluated in slices of this many). */
+const batchRows = 1 << 15;
+
+/** log π̃_s and its score at `points` (count×d), by the fixed antithetic draws of `random`. */
+export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, points: Float64Array, options: Required<SmoothingOptions>, random: RandomStream): Promise<SmoothedValues> {
+  const d = target.dim;
+  const count = points.length / d;
+  const { scale, draws } = options;
+  const half = random.fillNormal(new Float64Array((draws / 2) * d), 0, 1);
+  const offsets = new Float64Array(draws * d);
+  for (let i = 0; i < half.length; i++) {
+    offsets[i] = -scale * (half[i] as number);
+    offsets[half.length + i] = scale * (half[i] as number);
+  }
+  const logDensity = new Float64Array(count);
+  const score = new Float64Array(count * d);
+  const effectiveDraws = new Float64Array(count);
+  const pointsPerBatch = Math.max(1, Math.floor(batchRows / draws));
+  const logK = Math.log(draws);
+  for (let first = 0; first < count; first += pointsPerBatch) {
+    const inBatch = Math.min(pointsPerBatch, count - first);
+    const shifted = new Float32Array(inBatch * draws * d);
+    for (let j = 0; j < inBatch; j++) {
+      const x = (first + j) * d;
+      for (let k = 0; k < draws; k++) {
+        const row = (j * draws + k) * d;
+        for (let c = 0; c < d; c++) shifted[row + c] = (points[x + c] as number) + (offsets[k * d + c] as number);
+      }
+    }
+    const y = tf.tensor2d(shifted, [inBatch * draws, d]);
+    const evaluated = target.scoreAndLogDensity(y, tf);
+    let values: Float32Array;
+    let gradients: Float32Array;
+    try {
+      [values, gradients] = (await Promise.all([evaluated.logDensity.data(), evaluated.score.data()])) as [Float32Array, Float32Array];
+    } finally {
+      tf.dispose([y, evaluated.logDensity, evaluated.score]);
+    }
+    for (let j = 0; j < inBatch; j++) {
+      const base = j * draws;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let k = 0; k < draws; k++) max = Math.max(max, values[base + k] as number);
+      if (!Number.isFinite(max)) {
+        const at = Array.from(points.subarray((first + j) * d, (first + j + 1) * d));
+        throw new MinevoError(ErrorCode.NonFinite, `log π̃ of target "${target.name}" is ${max} at every blurred copy of the fit point ${quote(at)} (smoothing.scale ${scale})`, { point: at });
+      }
+      let sum = 0;
+      let sumSquares = 0;
+      const out = (first + j) * d;
+      for (let k = 0; k < draws; k++) {
+        const w = Math.exp((values[base + k] as number) - max);
+        sum += w;
+        sumSquares += w * w;
+        for (let c = 0; c < d; c++) score[out + c] = (score[out + c] as number) + w * (gradients[(base + k) * d + c] as number);
+      }
+      for (let c = 0; c < d; c++) score[out + c] = (score[out + c] as number) / sum;
+      logDensity[first + j] = max + Math.log(sum) - logK;
+      effectiveDraws[first + j] = (sum * sum) / sumSquares;
+    }
+  }
+  return { logDensity, score, effectiveDraws };
+}
