@@ -9,11 +9,15 @@ import { fileURLToPath } from "node:url";
 
 const benchmarksFile = resolve(dirname(fileURLToPath(import.meta.url)), "../../../docs/benchmarks.md");
 
-export function writeSection(id: string, command: string, body: string): void {
+/**
+ * `when` replaces "run <today>" in the section's first line: a report rebuilt from saved results
+ * says so rather than dating results it did not produce.
+ */
+export function writeSection(id: string, command: string, body: string, when?: string): void {
   const start = `<!-- ${id}:start -->`;
   const end = `<!-- ${id}:end -->`;
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}`;
-  const block = `${start}\nCommand: \`${command}\` — run ${new Date().toISOString().slice(0, 10)} on ${machine}.\n\n${body}\n${end}`;
+  const block = `${start}\nCommand: \`${command}\` — ${when ?? `run ${new Date().toISOString().slice(0, 10)}`} on ${machine}.\n\n${body}\n${end}`;
   const current = existsSync(benchmarksFile) ? readFileSync(benchmarksFile, "utf8") : "# Benchmarks\n";
   const from = current.indexOf(start);
   const to = current.indexOf(end);

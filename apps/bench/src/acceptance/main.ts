@@ -347,7 +347,7 @@ function exactReport(results: ExactResult[]): string {
 
 const caseOrder: string[] = [...exactCases.map((c) => c.name), ...samplerCases.map((c) => c.name), ...conditionalCases.map((c) => c.name)];
 
-function writeReport(): void {
+function writeReport(rebuiltOnly = false): void {
   if (!existsSync(resultsDir)) return;
   const saved = new Map<string, CaseResult>();
   for (const file of readdirSync(resultsDir)) {
@@ -378,7 +378,12 @@ function writeReport(): void {
   }
   const missing = caseOrder.filter((n) => !saved.has(n));
   if (missing.length > 0) parts.push(`Not run (or not finished) in this record: ${missing.join(", ")}.`);
-  writeSection("acceptance", "pnpm --filter @minevo/bench bench:acceptance [--only <case>]", parts.join("\n"));
+  writeSection(
+    "acceptance",
+    "pnpm --filter @minevo/bench bench:acceptance [--only <case>]",
+    parts.join("\n"),
+    rebuiltOnly ? `cases run earlier (report rebuilt ${new Date().toISOString().slice(0, 10)} with \`--report\`, which runs nothing)` : undefined,
+  );
 }
 
 async function main(): Promise<void> {
@@ -386,7 +391,7 @@ async function main(): Promise<void> {
     options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" } },
   });
   if (values.report) {
-    writeReport();
+    writeReport(true);
     return;
   }
   await setTensorFlowBackend(tf, "wasm", "the acceptance runs use the wasm backend");
