@@ -18,7 +18,8 @@
  * weight decay 1e-4, values only; Gaussian sketch n = 100, λ = 1e-6·tr K/N, dopri5
  * rtol = atol = 1e-4, at most 3000 right-hand sides.
  *
- * Run: pnpm --filter @minevo/bench bench:time-to-accuracy
+ * Run: pnpm --filter @minevo/bench bench:time-to-accuracy   (BENCH_SKETCH_SIZE=100 BENCH_MERGE=1 keeps
+ *   the saved cells and replaces or adds the ones run now)
  *   BENCH_GOALS=1e-2,1e-3 BENCH_RUNGS=5,10,20,40,80,160 BENCH_DIMS=2,8,32,100 BENCH_NS=500,2000,4000
  *   BENCH_TARGETS=gaussian,mixture BENCH_CELL_BUDGET_S=900; BENCH_REPORT_ONLY=1 rewrites the
  *   section from results/time-to-accuracy.json without running.
@@ -39,7 +40,8 @@ const extraNs = (process.env["BENCH_NS"] ?? "500,2000,4000").split(",").filter((
 const targets = (process.env["BENCH_TARGETS"] ?? "gaussian,mixture").split(",") as ("gaussian" | "mixture")[];
 const cellBudgetSeconds = Number(process.env["BENCH_CELL_BUDGET_S"] ?? 900);
 const checkTimes = [0.5, 1, 2, 5];
-const sketchSize = 100;
+/** The Gaussian sketch's n (BENCH_SKETCH_SIZE); cells record theirs. */
+const sketchSize = Number(process.env["BENCH_SKETCH_SIZE"] ?? 100);
 const resultsFile = resolve(benchRoot, "results/time-to-accuracy.json");
 
 interface Attempt {
@@ -54,6 +56,8 @@ interface Attempt {
   /** Relative score error at each of checkTimes (NaN where the run did not get there). */
   readonly errors: number[];
   readonly worst: number;
+  /** The largest r_λ the sketch reported in the evolution (n = 100: r_λ ≈ n means saturated); absent in older records. */
+  readonly maxEffectiveRank?: number;
 }
 
 interface Cell {
@@ -61,6 +65,8 @@ interface Cell {
   readonly d: number;
   readonly N: number;
   readonly p: number;
+  /** The sketch's n (absent in older records: 100). */
+  readonly sketchSize?: number;
   readonly pointsSeconds: number;
   readonly attempts: Attempt[];
   /** Everything the cell spent, the failed rungs' evolutions included. */
@@ -122,8 +128,12 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
       let status: string;
       let rhs = 0;
       const errors: number[] = checkTimes.map(() => Number.NaN);
+      let maxEffectiveRank = 0;
       try {
-        const result = await solver.evolve({ parameters, points }, { t1: 5, saveAt: checkTimes, maxRhsEvaluations: 3000 });
+        const result = await solver.evolve(
+          { parameters, points },
+          { t1: 5, saveAt: checkTimes, maxRhsEvaluations: 3000, onEvaluation: (diagnostics) => (maxEffectiveRank = Math.max(maxEffectiveRank, diagnostics.effectiveRank)) },
+        );
         status = result.status;
         rhs = result.stats.rhsEvaluations;
         for (const [k, t] of checkTimes.entries()) {
@@ -135,9 +145,9 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
       }
       const evolveSeconds = (performance.now() - start) / 1000;
       const worst = errors.some((e) => !Number.isFinite(e)) ? Number.POSITIVE_INFINITY : Math.max(...errors);
-      attempts.push({ iterations: done, fitSeconds, valueRms: fit.valueRms, evolveSeconds, rhs, status, errors, worst });
+      attempts.push({ iterations: done, fitSeconds, valueRms: fit.valueRms, evolveSeconds, rhs, status, errors, worst, maxEffectiveRank });
       console.log(
-        `  ${done} LM iterations (fit ${fitSeconds.toFixed(0)} s, value RMS ${fit.valueRms.toExponential(2)}): evolution ${status} ${evolveSeconds.toFixed(1)} s, ${rhs} RHS, score errors ${errors.map((e) => e.toExponential(1)).join(" / ")}`,
+        `  ${done} LM iterations (fit ${fitSeconds.toFixed(0)} s, value RMS ${fit.valueRms.toExponential(2)}): evolution ${status} ${evolveSeconds.toFixed(1)} s, ${rhs} RHS, max r_λ ${maxEffectiveRank.toFixed(1)}, score errors ${errors.map((e) => e.toExponential(1)).join(" / ")}`,
       );
       if (status === "success" && worst <= tightest) break;
       if (fit.stopReason !== "max_iterations") {
@@ -149,26 +159,36 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
         break;
       }
     }
-    return { target, d, N, p, pointsSeconds, attempts, totalSeconds: (performance.now() - cellStart) / 1000 };
+    return { target, d, N, p, sketchSize, pointsSeconds, attempts, totalSeconds: (performance.now() - cellStart) / 1000 };
   } finally {
     solver.dispose();
   }
 }
 
 const cells: Cell[] = [];
+const saved = (): Cell[] => JSON.parse(readFileSync(resultsFile, "utf8"), (_key, value: unknown) => (value === null ? Number.NaN : value)) as Cell[];
+const nOf = (c: Cell) => c.sketchSize ?? 100;
+/** Adds a cell, replacing a saved one of the same target, d, N and n (BENCH_MERGE=1 reruns). */
+function record(cell: Cell): void {
+  const at = cells.findIndex((c) => c.target === cell.target && c.d === cell.d && c.N === cell.N && nOf(c) === nOf(cell));
+  if (at >= 0) cells[at] = cell;
+  else cells.push(cell);
+}
 if (process.env["BENCH_REPORT_ONLY"] === "1") {
-  cells.push(...(JSON.parse(readFileSync(resultsFile, "utf8"), (_key, value: unknown) => (value === null ? Number.NaN : value)) as Cell[]));
+  cells.push(...saved());
   report();
 } else {
+  // BENCH_MERGE=1: keep the saved cells and replace or add only the ones run now.
+  if (process.env["BENCH_MERGE"] === "1") cells.push(...saved());
   await useWasm();
   // The section is rewritten after every cell, so a run cut short still reports what it measured.
   for (const target of targets) {
     for (const d of dims) {
-      cells.push(await runCell(target, d, 1000));
+      record(await runCell(target, d, 1000));
       report();
     }
     for (const N of extraNs) {
-      cells.push(await runCell(target, 2, N));
+      record(await runCell(target, 2, N));
       report();
     }
   }
@@ -188,22 +208,25 @@ function report(): void {
   const lines: string[] = [];
   lines.push(
     `Goals: relative score error ≤ ${goals.map((g) => g.toExponential(0)).join(" and ≤ ")} at every t ∈ {${checkTimes.join(", ")}} (2000 fresh exact samples of ρ_t). Ladder: the initial fit's LM iterations, ${rungs.join(" → ")}, each rung continuing the last (LM's damping restarts at every rung), then a forward evolution to T = 5; a cell stops at the first rung that reaches the tightest goal, when the fit stops by itself, or once it has spent ${cellBudgetSeconds} s. ` +
-      "Recipe: tanh MLP [32, 32] + learnable quadratic (symmetric for d ≤ 8, diagonal above); N collocation points from 300-step MALA chains on the target's formula (no exact samples); 2N fit points (those and the same moved by N(0, 0.5²I)), weight decay 1e-4, values only; Gaussian sketch n = 100, λ = 1e-6·tr K/N, dopri5 rtol = atol = 1e-4, at most 3000 right-hand sides. " +
+      "Recipe: tanh MLP [32, 32] + learnable quadratic (symmetric for d ≤ 8, diagonal above); N collocation points from 300-step MALA chains on the target's formula (no exact samples); 2N fit points (those and the same moved by N(0, 0.5²I)), weight decay 1e-4, values only; Gaussian sketch n = 100 unless the table says otherwise (growth exponents over the n = 100 cells), λ = 1e-6·tr K/N, dopri5 rtol = atol = 1e-4, at most 3000 right-hand sides. " +
       "Targets as in bench:scaling: Gaussian N(e₁, diag(0.5 … 1.5)); the reference mixture in x₁, x₂ with N(0, 0.8) in the other coordinates. " +
       "*Time to goal* = points + fit up to the first rung that reached it + that rung's evolution: what a run with that rung's recipe costs from nothing (in parentheses: the rung's LM iterations); *spent* also counts the other rungs' evolutions.",
   );
   lines.push("");
-  lines.push(`| target | d | N | p | points s | ${goals.map((g) => `**time to ≤ ${g.toExponential(0)}** s (LM its)`).join(" | ")} | ladder: LM its, fit s → worst error (evolution s, status) | spent s |`);
-  lines.push(`|---|---:|---:|---:|---:|${goals.map(() => "---:|").join("")}---|---:|`);
+  lines.push(`| target | d | N | n | p | points s | ${goals.map((g) => `**time to ≤ ${g.toExponential(0)}** s (LM its)`).join(" | ")} | ladder: LM its, fit s → worst error (evolution s, largest r_λ, status) | spent s |`);
+  lines.push(`|---|---:|---:|---:|---:|---:|${goals.map(() => "---:|").join("")}---|---:|`);
   for (const c of cells) {
     const ladder = c.attempts
-      .map((a) => `${a.iterations}, ${a.fitSeconds.toFixed(0)} s → ${e(a.worst)} (${a.evolveSeconds.toFixed(0)} s${a.status === "success" ? "" : `, ${a.status.slice(0, 40)}`})`)
+      .map(
+        (a) =>
+          `${a.iterations}, ${a.fitSeconds.toFixed(0)} s → ${e(a.worst)} (${a.evolveSeconds.toFixed(0)} s${a.maxEffectiveRank === undefined ? "" : `, r_λ ≤ ${a.maxEffectiveRank.toFixed(0)}`}${a.status === "success" ? "" : `, ${a.status.slice(0, 40)}`})`,
+      )
       .join("; ");
     const times = goals.map((g) => {
       const r = reachedAt(c, g);
       return r === undefined ? "not reached" : `**${r.seconds.toFixed(0)}** (${r.attempt.iterations})`;
     });
-    lines.push(`| ${c.target} | ${c.d} | ${c.N} | ${c.p} | ${c.pointsSeconds.toFixed(1)} | ${times.join(" | ")} | ${ladder} | ${c.totalSeconds.toFixed(0)} |`);
+    lines.push(`| ${c.target} | ${c.d} | ${c.N} | ${nOf(c)} | ${c.p} | ${c.pointsSeconds.toFixed(1)} | ${times.join(" | ")} | ${ladder} | ${c.totalSeconds.toFixed(0)} |`);
   }
   lines.push("");
   lines.push("Growth exponents of the time to each goal (least squares of log time on log d at N = 1000, and on log N at d = 2, over the cells that reached it):");
@@ -213,7 +236,7 @@ function report(): void {
   for (const target of targets) {
     for (const goal of goals) {
       for (const variable of ["d", "N"] as const) {
-        const group = cells.filter((c) => c.target === target && (variable === "d" ? c.N === 1000 : c.d === 2) && reachedAt(c, goal) !== undefined);
+        const group = cells.filter((c) => c.target === target && nOf(c) === 100 && (variable === "d" ? c.N === 1000 : c.d === 2) && reachedAt(c, goal) !== undefined);
         const xs = group.map((c) => (variable === "d" ? c.d : c.N));
         if (new Set(xs).size < 2) {
           lines.push(`| ${target} | ${goal.toExponential(0)} | ${variable} | — (reached at ${xs.length === 0 ? "no" : variable + " = " + xs.join(", ")} cell${xs.length === 1 ? "" : "s"}) | | | |`);
