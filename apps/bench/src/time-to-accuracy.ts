@@ -210,7 +210,8 @@ function report(): void {
     `Goals: relative score error ≤ ${goals.map((g) => g.toExponential(0)).join(" and ≤ ")} at every t ∈ {${checkTimes.join(", ")}} (2000 fresh exact samples of ρ_t). Ladder: the initial fit's LM iterations, ${rungs.join(" → ")}, each rung continuing the last (LM's damping restarts at every rung), then a forward evolution to T = 5; a cell stops at the first rung that reaches the tightest goal, when the fit stops by itself, or once it has spent ${cellBudgetSeconds} s. ` +
       "Recipe: tanh MLP [32, 32] + learnable quadratic (symmetric for d ≤ 8, diagonal above); N collocation points from 300-step MALA chains on the target's formula (no exact samples); 2N fit points (those and the same moved by N(0, 0.5²I)), weight decay 1e-4, values only; Gaussian sketch n = 100 unless the table says otherwise (growth exponents over the n = 100 cells), λ = 1e-6·tr K/N, dopri5 rtol = atol = 1e-4, at most 3000 right-hand sides. " +
       "Targets as in bench:scaling: Gaussian N(e₁, diag(0.5 … 1.5)); the reference mixture in x₁, x₂ with N(0, 0.8) in the other coordinates. " +
-      "*Time to goal* = points + fit up to the first rung that reached it + that rung's evolution: what a run with that rung's recipe costs from nothing (in parentheses: the rung's LM iterations); *spent* also counts the other rungs' evolutions.",
+      "*Time to goal* = points + fit up to the first rung that reached it + that rung's evolution: what a run with that rung's recipe costs from nothing (in parentheses: the rung's LM iterations); *spent* also counts the other rungs' evolutions." +
+      (process.env["BENCH_NOTE"] !== undefined ? ` ${process.env["BENCH_NOTE"]}` : ""),
   );
   lines.push("");
   lines.push(`| target | d | N | n | p | points s | ${goals.map((g) => `**time to ≤ ${g.toExponential(0)}** s (LM its)`).join(" | ")} | ladder: LM its, fit s → worst error (evolution s, largest r_λ, status) | spent s |`);
