@@ -24,6 +24,14 @@ export const quadraticSchema = z.strictObject({
   learnable: z.boolean().default(true),
   /** P starts as initial·I. */
   initial: z.number().default(0),
+  /**
+   * ℓ_q: the term is −½(x/ℓ_q)ᵀP(x/ℓ_q), the same functions with P's coefficients (and its
+   * parameter Jacobian columns) divided by ℓ_q². A reparametrisation for the minimal-norm step:
+   * on a target spread over |x| ~ 10–100 the columns −xᵢxⱼ/2 dwarf the MLP's and the step moves
+   * P first (the quartic term's failure, docs/design.md); ℓ_q near the target's scale evens them.
+   * `initial` keeps its meaning in x's units (the stored coefficients are initial·ℓ_q²). Default 1.
+   */
+  lengthScale: z.number().positive().default(1),
 });
 
 export const quarticSchema = z.strictObject({

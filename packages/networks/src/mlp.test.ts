@@ -55,6 +55,35 @@ describe("mlp: every option combination passes the conformance suite", () => {
       await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form, initial: 0.3 } });
     });
   }
+  it("quadratic term with a length scale: conformance, the same function as ℓ_q = 1, and Jacobian columns ÷ ℓ_q²", async () => {
+    await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form: "symmetric", initial: 0.3, lengthScale: 4 } });
+    await expectConformance({ inputDim: 2, hiddenWidths: [4], quadratic: { learnable: false, initial: 0.7, lengthScale: 3 } });
+    const plain = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quadratic: { initial: 0.5 } }));
+    const scaled = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quadratic: { initial: 0.5, lengthScale: 10 } }));
+    const theta = plain.initialParameters(RandomStream.fromSeed(1));
+    const block = scaled.parameterLayout.find((b) => b.name === "quadratic")!;
+    const thetaScaled = Float64Array.from(theta);
+    for (let k = 0; k < block.size; k++) thetaScaled[block.offset + k] = (theta[block.offset + k] as number) * 100;
+    // initial keeps its meaning in x's units: P = 0.5·I stored as 50 on the diagonal.
+    expect(Array.from(scaled.initialParameters(RandomStream.fromSeed(1)).subarray(block.offset, block.offset + block.size))).toEqual(
+      Array.from(theta.subarray(block.offset, block.offset + block.size), (v) => v * 100),
+    );
+    const x = Float64Array.of(1.5, -2, 30, 7);
+    const [a, b] = [plain.referenceValues(theta, x, 2), scaled.referenceValues(thetaScaled, x, 2)];
+    for (let j = 0; j < 2; j++) expect(b[j]).toBeCloseTo(a[j] as number, 9);
+    const points = tf.tensor2d(Float32Array.from(x), [2, 2]);
+    const columns = async (network: MlpNetwork, parameters: Float64Array) => {
+      const evaluation = network.evaluate(tf, parameters, points, { jacobian: true });
+      const dense = evaluation.jacobian!.dense();
+      const values = await dense.data();
+      dense.dispose();
+      evaluation.dispose();
+      return Array.from({ length: 2 * block.size }, (_, k) => values[Math.floor(k / block.size) * network.numParameters + block.offset + (k % block.size)] as number);
+    };
+    const [plainColumns, scaledColumns] = [await columns(plain, theta), await columns(scaled, thetaScaled)];
+    plainColumns.forEach((c, k) => expect(scaledColumns[k]).toBeCloseTo(c / 100, 4));
+    points.dispose();
+  });
   it("learnable quartic term, with a diagonal quadratic (the many-well network's form)", async () => {
     await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form: "diagonal", initial: -0.5 }, quartic: { initial: 0.3 } });
   });

@@ -61,6 +61,8 @@ export class MlpNetwork implements Network {
   readonly #quadratic: QuadraticTerm | null;
   readonly #quadraticBlock: ParameterBlock | null;
   readonly #fixedQuadraticCoefficients: Float32Array | null;
+  /** 1/ℓ_q²: the quadratic term is −½xᵀ(P/ℓ_q²)x. */
+  readonly #quadraticScale: number;
   /** The quartic term's coefficients r (d values), when it is on. */
   readonly #quarticBlock: ParameterBlock | null;
   /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
@@ -90,8 +92,9 @@ export class MlpNetwork implements Network {
     const quadratic = options.quadratic;
     this.#quadratic = quadratic === undefined ? null : new QuadraticTerm(quadratic.form, this.inputDim);
     if (quadratic !== undefined && quadratic.learnable) blocks.push({ name: "quadratic", shape: [this.#quadratic!.numCoefficients] });
+    this.#quadraticScale = quadratic === undefined ? 1 : 1 / quadratic.lengthScale ** 2;
     this.#fixedQuadraticCoefficients =
-      quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#quadratic!.initialCoefficients(quadratic.initial)) : null;
+      quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#initialQuadratic(quadratic.initial, quadratic.lengthScale)) : null;
     if (options.quartic !== undefined) blocks.push({ name: "quartic", shape: [this.inputDim] });
 
     this.parameterLayout = Object.freeze(parameterLayout(blocks));
@@ -121,7 +124,7 @@ export class MlpNetwork implements Network {
     });
     fill(this.#outputWeight, init.outputScale / Math.sqrt(this.#outputWeight.size));
     if (this.#quadraticBlock !== null && this.options.quadratic !== undefined) {
-      theta.set(this.#quadratic!.initialCoefficients(this.options.quadratic.initial), this.#quadraticBlock.offset);
+      theta.set(this.#initialQuadratic(this.options.quadratic.initial, this.options.quadratic.lengthScale), this.#quadraticBlock.offset);
     }
     if (this.#quarticBlock !== null) theta.fill(this.options.quartic!.initial, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
     return theta;
@@ -226,10 +229,10 @@ export class MlpNetwork implements Network {
       if (this.#quadratic !== null) {
         const q: Tensor1D =
           this.#quadraticBlock !== null ? (read(this.#quadraticBlock) as Tensor1D) : tf.tensor1d(this.#fixedQuadraticCoefficients!);
-        const xP = this.#quadratic.timesMatrix(tf, x, q);
+        const xP = this.#quadratic.timesMatrix(tf, x, this.#quadraticScale === 1 ? q : tf.mul(q, this.#quadraticScale));
         value = tf.sub(value, tf.mul(0.5, tf.sum(tf.mul(xP, x), 1)));
         if (gradient !== null) gradient = tf.sub(gradient, xP);
-        if (laplacian !== null) laplacian = tf.sub(laplacian, this.#quadratic.trace(tf, q));
+        if (laplacian !== null) laplacian = tf.sub(laplacian, tf.mul(this.#quadratic.trace(tf, q), this.#quadraticScale));
       }
       // −¼ Σ rᵢxᵢ⁴: ∇ᵢ = −rᵢxᵢ³, Δ = −3 Σ rᵢxᵢ².
       if (this.#quarticBlock !== null) {
@@ -313,7 +316,7 @@ export class MlpNetwork implements Network {
         for (let k = 0; k < d; k++) radius2 += (points[p * inputs + k] as number) ** 2;
         u *= Math.exp((-0.5 * radius2) / this.options.gaussianEnvelope.width ** 2);
       }
-      if (this.#quadratic !== null) u += this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
+      if (this.#quadratic !== null) u += this.#quadraticScale * this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
       if (this.#quarticBlock !== null) {
         for (let k = 0; k < d; k++) u -= 0.25 * (parameters[this.#quarticBlock.offset + k] as number) * (points[p * inputs + k] as number) ** 4;
       }
@@ -410,9 +413,18 @@ export class MlpNetwork implements Network {
     const outputColumns = (envelope === null ? lastHidden : tf.mul(tf.expandDims(envelope, 1), lastHidden)) as Tensor2D;
     const biasColumn = envelope === null ? tf.ones([n, 1]) : tf.expandDims(envelope, 1);
     const blocks = [...hidden, { columns: outputColumns }, { columns: biasColumn as Tensor2D }];
-    if (this.#quadraticBlock !== null) blocks.push({ columns: this.#quadratic!.features(tf, x) });
+    if (this.#quadraticBlock !== null) {
+      const features = this.#quadratic!.features(tf, x);
+      blocks.push({ columns: this.#quadraticScale === 1 ? features : (tf.mul(features, this.#quadraticScale) as Tensor2D) });
+    }
     if (this.#quarticBlock !== null) blocks.push({ columns: tf.mul(-0.25, tf.square(tf.square(x))) as Tensor2D });
     return blocks;
+  }
+
+  /** P = initial·I in x's units: coefficients initial·ℓ_q² in the scaled form. */
+  #initialQuadratic(initial: number, lengthScale: number): ArrayLike<number> {
+    const coefficients = this.#quadratic!.initialCoefficients(initial);
+    return lengthScale === 1 ? coefficients : Array.from(coefficients, (c) => c * lengthScale * lengthScale);
   }
 
   #checkInputs(parameters: Tensor1D | Float64Array | Float32Array, points: Tensor2D): void {
