@@ -1,0 +1,147 @@
+/**
+ * Diagnosis of the banana case: the sampler's model against the exact ρ_t over the forward run.
+ *
+ * The banana (Haario, b = 0.1, v = 100) is a twisted Gaussian, X₂ = u − bX₁² + bv with
+ * X₁ ~ N(0, v), u ~ N(0, 1). Blurred by N(0, s²I) (the sampler's `smoothing`) and moved by the OU
+ * transition Y = aX + √(1 − a²)Z, a = e^{−t}, it stays Gaussian given X₁:
+ *
+ *     Y₁ | X₁ ~ N(aX₁, a²s² + 1 − a²),   Y₂ | X₁ ~ N(a(bv − bX₁²), a²(1 + s²) + 1 − a²),
+ *
+ * so ρ_t and its score are a 1-D integral over X₁ (a grid of 12001 nodes on [−60, 60]), and exact
+ * draws of ρ_t are exact banana draws moved by the blur and the transition. At every `--dt` of
+ * forward time the relative score error E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on 1000 such draws is
+ * printed, with where the worst draws sit, beside r_λ and max|f|.
+ *
+ * Run (apps/bench): node --conditions=@minevo/source --import tsx src/acceptance/banana-diagnosis.ts
+ *   [--smoothing 0.5] [--sketch gaussian] [--n 200] [--epsilon 1e-6] [--gradients]
+ *   [--quadratic-length-scale 1] [--input-length-scale 5] [--fit-iterations 100] [--dt 0.1]
+ * (docs/benchmarks.md, the banana's attempts 8–14, quote its output.)
+ */
+import { parseArgs } from "node:util";
+import { RandomStream, registries, type Network, type SamplingTarget } from "@minevo/core";
+import { runOuSampler } from "@minevo/diffusion";
+import { tf, useWasm } from "../ou-common.js";
+
+const { values } = parseArgs({
+  options: {
+    smoothing: { type: "string", default: "0.5" },
+    sketch: { type: "string", default: "gaussian" },
+    n: { type: "string", default: "200" },
+    epsilon: { type: "string", default: "1e-6" },
+    gradients: { type: "boolean", default: false },
+    "quadratic-length-scale": { type: "string", default: "1" },
+    "input-length-scale": { type: "string", default: "5" },
+    "fit-iterations": { type: "string", default: "100" },
+    dt: { type: "string", default: "0.1" },
+  },
+});
+const s = Number(values.smoothing);
+const b = 0.1;
+const v = 100;
+const count = 1000;
+
+await useWasm();
+const networkOptions = {
+  inputDim: 2,
+  hiddenWidths: [32, 32],
+  activation: "tanh" as const,
+  inputLengthScale: Number(values["input-length-scale"]),
+  quadratic: { form: "symmetric" as const, learnable: true, initial: 0, lengthScale: Number(values["quadratic-length-scale"]) },
+};
+const network = registries.network.create("mlp", networkOptions) as Network;
+const banana = registries.target.configure("banana", {}).create() as SamplingTarget;
+const draws = banana.sample!(RandomStream.fromSeed("banana-diagnosis"), count);
+const noise = RandomStream.fromSeed("banana-diagnosis-noise").fillNormal(new Float64Array(2 * count), 0, 1);
+const grid = Float64Array.from({ length: 12001 }, (_, i) => -60 + i * 0.01);
+
+/** Exact draws of ρ_t and ∇log ρ_t there. */
+function exactAt(t: number): { points: Float64Array; score: Float64Array } {
+  const a = Math.exp(-t);
+  const variance1 = a * a * s * s + 1 - a * a;
+  const variance2 = a * a * (1 + s * s) + 1 - a * a;
+  const points = new Float64Array(2 * count);
+  for (let j = 0; j < count; j++) {
+    points[2 * j] = a * (draws[2 * j] as number) + Math.sqrt(variance1) * (noise[2 * j] as number);
+    points[2 * j + 1] = a * (draws[2 * j + 1] as number) + Math.sqrt(variance1) * (noise[2 * j + 1] as number);
+  }
+  const score = new Float64Array(2 * count);
+  const logWeight = new Float64Array(grid.length);
+  for (let j = 0; j < count; j++) {
+    const y1 = points[2 * j] as number;
+    const y2 = points[2 * j + 1] as number;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < grid.length; i++) {
+      const x = grid[i] as number;
+      const r1 = y1 - a * x;
+      const r2 = y2 - a * (b * v - b * x * x);
+      logWeight[i] = (-x * x) / (2 * v) - (r1 * r1) / (2 * variance1) - (r2 * r2) / (2 * variance2);
+      max = Math.max(max, logWeight[i] as number);
+    }
+    let total = 0;
+    let g1 = 0;
+    let g2 = 0;
+    for (let i = 0; i < grid.length; i++) {
+      const w = Math.exp((logWeight[i] as number) - max);
+      if (w < 1e-300) continue;
+      const x = grid[i] as number;
+      total += w;
+      g1 -= (w * (y1 - a * x)) / variance1;
+      g2 -= (w * (y2 - a * (b * v - b * x * x))) / variance2;
+    }
+    score[2 * j] = g1 / total;
+    score[2 * j + 1] = g2 / total;
+  }
+  return { points, score };
+}
+
+async function report(theta: Float64Array, t: number): Promise<string> {
+  const { points, score } = exactAt(t);
+  const x = tf.tensor2d(Float32Array.from(points), [count, 2]);
+  const evaluation = network.evaluate(tf, theta, x, { gradient: true });
+  const gradient = await evaluation.gradient!.data();
+  evaluation.dispose();
+  x.dispose();
+  let num = 0;
+  let den = 0;
+  const perDraw: [number, number][] = [];
+  for (let j = 0; j < count; j++) {
+    const e = ((gradient[2 * j] as number) - (score[2 * j] as number)) ** 2 + ((gradient[2 * j + 1] as number) - (score[2 * j + 1] as number)) ** 2;
+    num += e;
+    den += (score[2 * j] as number) ** 2 + (score[2 * j + 1] as number) ** 2;
+    perDraw.push([e, j]);
+  }
+  perDraw.sort((p, q) => q[0] - p[0]);
+  const worst = perDraw.slice(0, 4).map(([, j]) => `(${(points[2 * j] as number).toFixed(1)}, ${(points[2 * j + 1] as number).toFixed(1)})`);
+  return `relative score error ${(num / den).toExponential(2)}, worst draws at ${worst.join(" ")}`;
+}
+
+let next = 0;
+const pending: Promise<void>[] = [];
+await runOuSampler({
+  tf,
+  target: banana,
+  numPoints: 1000,
+  numSamples: 2000,
+  fitIterations: Number(values["fit-iterations"]),
+  fitGradients: values.gradients,
+  pointSource: "mala",
+  ...(s > 0 ? { smoothing: s } : {}),
+  network: "mlp",
+  networkOptions,
+  sketch: values.sketch as "gaussian",
+  sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
+  seed: 0,
+  // The run is observed, not judged: a broken-down model is what this looks at.
+  maxFlowInconsistency: Number.POSITIVE_INFINITY,
+  maxTerminalSpread: Number.POSITIVE_INFINITY,
+  onProgress: (event) => {
+    if (event.stage === "fit" && event.iteration % 20 === 0) console.log(`fit ${event.iteration}: value RMS ${event.valueRms.toExponential(2)}`);
+    if (event.stage !== "forward" || event.t < next) return;
+    next = event.t + Number(values.dt);
+    const { parameters, t, effectiveRank, maxAbsRhs } = event;
+    pending.push(report(parameters, t).then((line) => console.log(`t = ${t.toFixed(3)}  r_λ ${effectiveRank.toFixed(1)}  max|f| ${maxAbsRhs.toExponential(2)}  ${line}`)));
+  },
+})
+  .then((result) => console.log(`finished: log Ẑ ${result.logZ.toFixed(4)} (exact ${Math.log(20 * Math.PI).toFixed(4)}), ESS/M ${result.essFraction.toFixed(4)}, flow inconsistency ${result.flowInconsistency.toExponential(2)}`))
+  .catch((error: Error) => console.log(`stopped: ${error.message.slice(0, 300)}`));
+await Promise.all(pending);
