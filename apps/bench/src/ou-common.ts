@@ -14,7 +14,7 @@ import "@minevo/integrators";
 import "@minevo/networks";
 import "@minevo/sketching";
 import { exactOuMixture, type ExactOuMixture, type MixtureSpec } from "@minevo/diffusion";
-import { createSolver, type Solver } from "@minevo/evolution";
+import { createSolver, type InitialConditionTarget, type Solver } from "@minevo/evolution";
 
 export { tf };
 
@@ -145,16 +145,11 @@ export async function fitRecipe(solver: Solver, exact: ExactOuMixture, key: stri
   fitPoints.set(random.derive("broad").fillNormal(new Float64Array(numFit * d), 0, 3));
   const check = collocationPoints(1000, d);
   fitPoints.set(check, numFit * d);
-  const at0 = (x: Float64Array) => exact.evaluate(0, x);
   const start = performance.now();
   const fit = await solver.fitInitialCondition({
     points: fitPoints,
     checkPoints: check,
-    target: {
-      value: (x) => at0(x).logDensity[0] as number,
-      gradient: (x) => at0(x).score,
-      laplacian: (x) => at0(x).laplacian[0] as number,
-    },
+    target: exactInitialCondition(exact),
     weightDecay: 1e-4,
     maxIterations: options.iterations ?? 100,
   });
@@ -162,6 +157,16 @@ export async function fitRecipe(solver: Solver, exact: ExactOuMixture, key: stri
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(file, JSON.stringify({ parameters: Array.from(fit.parameters), seconds, valueRms: fit.valueRms, iterations: fit.iterations }));
   return { parameters: fit.parameters, seconds, valueRms: fit.valueRms, iterations: fit.iterations, cached: false };
+}
+
+/** The fit's target: log ρ₀ of the exact solution with its score and Laplacian (the formula only). */
+export function exactInitialCondition(exact: ExactOuMixture): InitialConditionTarget {
+  const at0 = (x: Float64Array) => exact.evaluate(0, x);
+  return {
+    value: (x) => at0(x).logDensity[0] as number,
+    gradient: (x) => at0(x).score,
+    laplacian: (x) => at0(x).laplacian[0] as number,
+  };
 }
 
 /** E|∇u_θ − ∇log ρ_t|² / E|∇log ρ_t|² on `count` fresh exact samples of ρ_t. */

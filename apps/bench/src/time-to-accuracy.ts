@@ -28,7 +28,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { malaPoints, type MixtureSpec } from "@minevo/diffusion";
-import { benchRoot, exactFor, gaussianInDimension, logLogFit, mixtureInDimension, recipeSolver, relativeScoreError, tf, useWasm } from "./ou-common.js";
+import { benchRoot, exactFor, exactInitialCondition, gaussianInDimension, logLogFit, mixtureInDimension, recipeSolver, relativeScoreError, tf, useWasm } from "./ou-common.js";
 import { writeSection } from "./report.js";
 
 /** Accuracy goals; a cell climbs until the tightest is reached. */
@@ -99,7 +99,6 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
     const fitPoints = new Float64Array(2 * points.length);
     for (let i = 0; i < points.length; i++) fitPoints[i] = (points[i] as number) + (jitter[i] as number);
     fitPoints.set(points, points.length);
-    const at0 = (x: Float64Array) => exact.evaluate(0, x);
     console.log(`${target} d = ${d} N = ${N} p = ${p}: ${N} MALA points in ${pointsSeconds.toFixed(1)} s (step ${chains.stepSize.toPrecision(3)}, ${chains.restarted} restarted)`);
 
     const attempts: Attempt[] = [];
@@ -113,11 +112,7 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
         ...(parameters === undefined ? {} : { parameters }),
         points: fitPoints,
         checkPoints: points,
-        target: {
-          value: (x) => at0(x).logDensity[0] as number,
-          gradient: (x) => at0(x).score,
-          laplacian: (x) => at0(x).laplacian[0] as number,
-        },
+        target: exactInitialCondition(exact),
         weightDecay: 1e-4,
         maxIterations: rung - done,
       });
