@@ -171,7 +171,8 @@ export const samplerCases: readonly SamplerCase[] = [
       "mlp [48, 48] + quadratic (p = 2548) fitted for 60 LM iterations (6.4 min) to value RMS 2.07 at the collocation points (2.74 over all fit points, falling slowly), then one dense MNE step at t = 0: " +
       "the NTK's effective rank is r_λ = 1291 of N = 2000 (λ = 1e-6·tr K/N) and max|f| = 2.3·10⁶. A fixed sketch needs n above r_λ, so n = 200 would be saturated six times over, and n ≈ 1300 costs about what the dense step does. " +
       "(2, 2026-12-03) With smoothing s = 0.3 (the recipe above) the forward run starts at r_λ = 303 and max|f| = 36, and both fall (r_λ 80, max|f| 0.01 by T). " +
-      "(3, 2026-12-03) The same recipe with seeds 1 and 2 (MNE alone, no baselines): seed 2 passes (log Ẑ 0.0014, max_k |25·w_k − 1| = 0.172, ESS/M 0.27, 164 s); seed 1 is refused by the sampler's flow-consistency check (41.7 against 10; forward log Z 6.49, r_λ up to 364 of n = 400) — so the recipe passes 2 of 3 seeds, and the third fails safely rather than returning a wrong answer.",
+      "(3, 2026-12-03) The same recipe with seeds 1 and 2 (MNE alone, no baselines): seed 2 passes (log Ẑ 0.0014, max_k |25·w_k − 1| = 0.172, ESS/M 0.27, 164 s); seed 1 is refused by the sampler's flow-consistency check (41.7 against 10; forward log Z 6.49, r_λ up to 364 of n = 400) — so the recipe passes 2 of 3 seeds, and the third fails safely rather than returning a wrong answer. " +
+      "(4) With n = 600: seed 0 passes (log Ẑ 0.0062, mode error 0.173, ESS/M 0.35, 495 s); seed 1 had not finished after 23 min (the forward run crawling) and was stopped by hand — a larger sketch alone does not make the recipe robust.",
     error: gmm25ModeWeights,
     mcmcChains: 64,
     mcmcStart: 3,
