@@ -3,6 +3,7 @@
  * with N(0, s²I) is N(m, S + s²I) with the same normaliser, so both the blurred log-density and
  * the law the sampler draws from before reweighting are known in closed form.
  */
+import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { RandomStream, expectNoTensorLeak, registries, type SamplingTarget } from "@minevo/core";
 import "@minevo/networks";
@@ -55,6 +56,25 @@ describe("smoothedTarget", () => {
     // The same seed gives the same function (fixed draws); another gives another estimate.
     const again = await smoothedTarget(tf, gaussian(), points, { scale: s, draws: 512 }, RandomStream.fromSeed(4));
     expect(Array.from(again.logDensity)).toEqual(Array.from(out.logDensity));
+  });
+
+  it("refuses a target whose log-density or score is NaN where the blur reaches, and leaves no tensor behind", async () => {
+    const base = gaussian();
+    // log π̃ is NaN for x₀ > 3; the fit point 2.9 reaches there through the blur.
+    const broken: SamplingTarget = {
+      ...base,
+      scoreAndLogDensity: (points, tf_) => {
+        const [logDensity, score] = tf_.tidy(() => {
+          const clean = base.scoreAndLogDensity(points, tf_);
+          const mask = tf_.greater(tf_.reshape(tf_.slice(points, [0, 0], [-1, 1]), [-1]), 3);
+          return [tf_.where(mask, tf_.fill(clean.logDensity.shape, Number.NaN), clean.logDensity), clean.score];
+        });
+        return { logDensity: logDensity as Tensor1D, score: score as Tensor2D };
+      },
+    };
+    await expectNoTensorLeak(tf, "smoothedTarget (refused)", () =>
+      expect(smoothedTarget(tf, broken, Float64Array.of(2.9, 0), { scale: 0.5, draws: 64 }, RandomStream.fromSeed(1))).rejects.toThrow(/is NaN at a blurred copy of the fit point \[2.9,0\]/),
+    );
   });
 
   it("checks its options: a positive finite scale and an even number of draws", () => {

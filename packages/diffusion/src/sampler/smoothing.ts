@@ -91,21 +91,32 @@ export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, poi
       }
     }
     const y = tf.tensor2d(shifted, [inBatch * draws, d]);
-    const evaluated = target.scoreAndLogDensity(y, tf);
     let values: Float32Array;
     let gradients: Float32Array;
     try {
-      [values, gradients] = (await Promise.all([evaluated.logDensity.data(), evaluated.score.data()])) as [Float32Array, Float32Array];
+      const evaluated = target.scoreAndLogDensity(y, tf);
+      try {
+        [values, gradients] = (await Promise.all([evaluated.logDensity.data(), evaluated.score.data()])) as [Float32Array, Float32Array];
+      } finally {
+        tf.dispose([evaluated.logDensity, evaluated.score]);
+      }
     } finally {
-      tf.dispose([y, evaluated.logDensity, evaluated.score]);
+      y.dispose();
     }
     for (let j = 0; j < inBatch; j++) {
       const base = j * draws;
+      const at = () => Array.from(points.subarray((first + j) * d, (first + j + 1) * d));
       let max = Number.NEGATIVE_INFINITY;
-      for (let k = 0; k < draws; k++) max = Math.max(max, values[base + k] as number);
-      if (!Number.isFinite(max)) {
-        const at = Array.from(points.subarray((first + j) * d, (first + j + 1) * d));
-        throw new MinevoError(ErrorCode.NonFinite, `log π̃ of target "${target.name}" is ${max} at every blurred copy of the fit point ${quote(at)} (smoothing.scale ${scale})`, { point: at });
+      for (let k = 0; k < draws; k++) {
+        const value = values[base + k] as number;
+        // −∞ (zero density) is allowed; NaN and +∞ are not.
+        if (Number.isNaN(value) || value === Number.POSITIVE_INFINITY) {
+          throw new MinevoError(ErrorCode.NonFinite, `log π̃ of target "${target.name}" is ${value} at a blurred copy of the fit point ${quote(at())} (smoothing.scale ${scale}); fix the target's formula there`, { point: at() });
+        }
+        max = Math.max(max, value);
+      }
+      if (max === Number.NEGATIVE_INFINITY) {
+        throw new MinevoError(ErrorCode.NonFinite, `log π̃ of target "${target.name}" is −∞ at every blurred copy of the fit point ${quote(at())} (smoothing.scale ${scale}): move the fit points where π̃ > 0, or widen the blur`, { point: at() });
       }
       let sum = 0;
       let sumSquares = 0;
@@ -116,7 +127,12 @@ export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, poi
         sumSquares += w * w;
         for (let c = 0; c < d; c++) score[out + c] = (score[out + c] as number) + w * (gradients[(base + k) * d + c] as number);
       }
-      for (let c = 0; c < d; c++) score[out + c] = (score[out + c] as number) / sum;
+      for (let c = 0; c < d; c++) {
+        score[out + c] = (score[out + c] as number) / sum;
+        if (!Number.isFinite(score[out + c])) {
+          throw new MinevoError(ErrorCode.NonFinite, `the score of target "${target.name}" is not finite at a blurred copy of the fit point ${quote(at())} (smoothing.scale ${scale}); fix the target's gradient there`, { point: at() });
+        }
+      }
       logDensity[first + j] = max + Math.log(sum) - logK;
       effectiveDraws[first + j] = (sum * sum) / sumSquares;
     }
