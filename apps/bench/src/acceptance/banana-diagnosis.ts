@@ -15,6 +15,7 @@
  * Run (apps/bench): node --conditions=@minevo/source --import tsx src/acceptance/banana-diagnosis.ts
  *   [--smoothing 0.5] [--sketch gaussian] [--n 200] [--epsilon 1e-6] [--gradients]
  *   [--quadratic-length-scale 1] [--input-length-scale 5] [--fit-iterations 100] [--dt 0.1]
+ *   [--mala-fraction 0.667]   (--smoothing 0: no blur)
  * (docs/benchmarks.md, the banana's attempts 8–14, quote its output.)
  */
 import { parseArgs } from "node:util";
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     "input-length-scale": { type: "string", default: "5" },
     "fit-iterations": { type: "string", default: "100" },
     dt: { type: "string", default: "0.1" },
+    "mala-fraction": { type: "string", default: "0.6666666666666666" },
   },
 });
 const s = Number(values.smoothing);
@@ -124,7 +126,7 @@ await runOuSampler({
   numSamples: 2000,
   fitIterations: Number(values["fit-iterations"]),
   fitGradients: values.gradients,
-  pointSource: "mala",
+  pointSource: { kind: "mala", fraction: Number(values["mala-fraction"]) },
   ...(s > 0 ? { smoothing: s } : {}),
   network: "mlp",
   networkOptions,
