@@ -35,8 +35,8 @@ export type {
 } from "./registry.js";
 export { RandomStream } from "./random.js";
 export type { RandomStreamState, Seed } from "./random.js";
-export { denseMatrix, cholesky, solveLinear, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
-export type { DenseMatrix, CholeskyFactor, SymmetricEigen, SingularValues } from "./linalg.js";
+export { denseMatrix, cholesky, conjugateGradient, solveLinear, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
+export type { DenseMatrix, CholeskyFactor, ConjugateGradientResult, SymmetricEigen, SingularValues } from "./linalg.js";
 export { gramOfRows, gramOfColumns, timesVector, transposeTimesVector } from "./products.js";
 export type { RowMajor } from "./products.js";
 export { selectBackend, setTensorFlowBackend } from "./backend.js";

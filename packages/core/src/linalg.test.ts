@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, RandomStream, cholesky, denseMatrix, isMinevoError, multiply, solveLinear, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
+import { ErrorCode, RandomStream, cholesky, conjugateGradient, denseMatrix, isMinevoError, multiply, solveLinear, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
 
 function randomMatrix(rows: number, cols: number, seed: number): DenseMatrix {
   return denseMatrix(rows, cols, RandomStream.fromSeed(seed).normals(rows * cols));
@@ -65,6 +65,62 @@ describe("float64 linear algebra", () => {
     }
     const lastRow = thrown(() => cholesky(denseMatrix(3, 3, [1, 0, 0, 0, 1, 0, 0, 0, -1])));
     expect((lastRow as Error).message).toContain("pivot 2");
+  });
+
+  it("a single right-hand side (rows-only backward pass) solves like the column path", () => {
+    for (const n of [1, 5, 37]) {
+      const a = spd(n, 70 + n);
+      const factor = cholesky(a);
+      const x = RandomStream.fromSeed(71).normals(n);
+      const b = multiply(a, denseMatrix(n, 1, x)).data;
+      const one = factor.solve(b);
+      expect(maxAbsDiff(one, x), `n = ${n}`).toBeLessThan(1e-12);
+      // Two columns go through the column-by-column path: the same solution to rounding.
+      const both = factor.solve(denseMatrix(n, 2, Array.from({ length: 2 * n }, (_, i) => b[Math.floor(i / 2)] as number)));
+      for (let i = 0; i < n; i++) expect(Math.abs((both.data[2 * i] as number) - (one[i] as number))).toBeLessThan(1e-12);
+    }
+  });
+
+  it("conjugate gradients preconditioned by a nearby matrix's factor: converges in ~½√c·ln(2/τ) iterations, reports indefiniteness", () => {
+    // A Levenberg–Marquardt pair: G of rank 30 plus a ridge, A = G + 2·diag G (damping raised
+    // 4× from μ = ½), M = G + ½·diag G, so M ⪯ A ⪯ 4M.
+    const n = 60;
+    const r0 = randomMatrix(n, 30, 80);
+    const g = multiply(r0, transpose(r0));
+    for (let i = 0; i < n; i++) g.data[i * n + i] = (g.data[i * n + i] as number) + 1e-3;
+    const a = denseMatrix(n, n, g.data);
+    const nearby = denseMatrix(n, n, g.data);
+    for (let i = 0; i < n; i++) {
+      a.data[i * n + i] = 3 * (g.data[i * n + i] as number);
+      nearby.data[i * n + i] = 1.5 * (g.data[i * n + i] as number);
+    }
+    const x = RandomStream.fromSeed(81).normals(n);
+    const b = multiply(a, denseMatrix(n, 1, x)).data;
+    // Exact preconditioner: one iteration.
+    const exactFactor = cholesky(a);
+    const exact = conjugateGradient(a, b, (r) => exactFactor.solve(r));
+    expect(exact.status).toBe("converged");
+    expect(exact.iterations).toBe(1);
+    expect(maxAbsDiff(exact.x, x)).toBeLessThan(1e-9);
+    const factor = cholesky(nearby);
+    const pcg = conjugateGradient(a, b, (r) => factor.solve(r), { tolerance: 1e-12 });
+    expect(pcg.status).toBe("converged");
+    expect(pcg.relativeResidual).toBeLessThanOrEqual(1e-12);
+    expect(maxAbsDiff(pcg.x, x)).toBeLessThan(1e-9);
+    const plain = conjugateGradient(a, b, (r) => Float64Array.from(r), { tolerance: 1e-12 });
+    // κ(M⁻¹A) ≤ 4: ½·2·ln(2·10¹²) ≈ 28 iterations at most; unpreconditioned, κ(A) is far larger.
+    expect(pcg.iterations).toBeLessThanOrEqual(28);
+    expect(pcg.iterations).toBeLessThan(plain.iterations);
+    // Too few iterations: reported, not silently returned as converged.
+    const short = conjugateGradient(a, b, (r) => Float64Array.from(r), { maxIterations: 2 });
+    expect(short.status).toBe("max_iterations");
+    expect(short.relativeResidual).toBeGreaterThan(1e-10);
+    // An indefinite A meets pᵀAp ≤ 0.
+    const indefinite = conjugateGradient(denseMatrix(2, 2, [1, 0, 0, -1]), new Float64Array([0, 1]), (r) => Float64Array.from(r));
+    expect(indefinite.status).toBe("not_positive_definite");
+    expect(isMinevoError(thrown(() => conjugateGradient(a, b, (r) => r, { tolerance: 0 })), ErrorCode.InvalidOptions)).toBe(true);
+    expect(isMinevoError(thrown(() => conjugateGradient(a, new Float64Array(3), (r) => r)), ErrorCode.DimensionMismatch)).toBe(true);
+    expect(conjugateGradient(a, new Float64Array(n), (r) => r).iterations).toBe(0);
   });
 
   it("refuses a matrix that is not positive definite, and a non-finite one", () => {
