@@ -184,7 +184,8 @@ describe("fitInitialCondition", () => {
       tolerance: 0,
     };
     const factorising = await fitInitialCondition({ ...common, reuseFactorisation: false });
-    const reusing = await fitInitialCondition(common);
+    const reusing = await fitInitialCondition({ ...common, reuseFactorisation: true });
+    expect((await fitInitialCondition({ ...common, maxIterations: 3 })).linearSolves.conjugateGradient).toBe(0); // off by default
     expect(factorising.linearSolves).toEqual({ factorisations: factorising.trials, conjugateGradient: 0, conjugateGradientIterations: 0 });
     expect(reusing.trials).toBeGreaterThan(reusing.iterations);
     // Every rejected trial was solved by PCG; each iteration's first trial factorised.
