@@ -3,7 +3,8 @@
  * the recipe's Levenberg–Marquardt fit of log ρ₀ of the reference 2-D mixture (tanh MLP [32, 32]
  * + learnable quadratic, p = 1188; 2000 broad points N(0, 9I) + 1000 collocation points N(0, 4I);
  * weight decay 1e-4), run for BENCH_FIT_ITERATIONS (default 20 and 100) iterations on the wasm
- * backend under both damping rules (the reference's fixed factors, the default; the gain ratio),
+ * backend: the reference's fixed damping factors (the default) with a factorisation per trial and
+ * with `reuseFactorisation` (PCG on rejected trials), and the gain-ratio rule with it,
  * with the fit's own phase timings (`InitialFitReport.timings`) as fractions and
  * per iteration; then the Gram matrix at the fit's shape, one full product against row blocks.
  * Then the float64 Cholesky at the fit's size, before/after: a textbook unblocked

@@ -100,9 +100,10 @@ export interface InitialFitOptions {
    * own rounding. With μ ×4 the preconditioned system's condition number is ≤ 4, and a trial
    * costs p² per CG iteration instead of p³/3. Default false (every trial factorised): bench:fit
    * measured 1.14× on the recipe's fit, but with it on, three sampler tests (a conditional run,
-   * a gradient fit, the refinement's first pass) got fits that evolve worse — why is open (a
-   * float32 Gram that is indefinite at low damping is caught by the factorisation, not by CG, is
-   * one suspect) — so it stays opt-in.
+   * a gradient fit, the refinement's first pass) got fits that evolve worse, so it stays opt-in.
+   * Why is open; the main suspect (docs/design.md) is the relative-residual stop, whose error
+   * A⁻¹r can be large along A's small eigenvalues — directions that barely move the values but
+   * move the derivatives.
    */
   readonly reuseFactorisation?: boolean;
   /** Called after every iteration. */
@@ -400,8 +401,8 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
       // mean(diag JᵀJ) = tr(JᵀJ)/p = tr(JJᵀ)/p in either form.
       diagonalMean /= p;
       lap("gram");
-      // A new Gram: the last factor, of the previous J, measured a poor preconditioner for it
-      // (bench:fit: 30 CG iterations did not reach a relative residual of 1e-10 on 20 of 20 new Grams), so factorise.
+      // A new Gram: the previous J's factor was a poor preconditioner for it in a first version
+      // (CG rarely converged within its cap, and each failure cost more than a success saved), so factorise.
       lastFactor = undefined;
       let accepted = false;
       let decrease = 0;
@@ -595,8 +596,7 @@ type SystemSolver = (system: Float64Array, n: number, rhs: Float64Array, damping
  * factorisation costs p³/3. τ = 1e-6 is below the float32 Gram's own rounding. A damping more
  * than 8.5× the factor's is factorised directly (a second rejection in a row with fixed factors
  * is 16×), as is a solve that has not reached τ within the cap; that factor preconditions the
- * next trials. bench:fit measured 11 iterations per solve at p = 1188 (≈ 3 ms each, a
- * factorisation ≈ 0.11 s).
+ * next trials. bench:fit prints the solves and their CG iterations (about 11 per solve at p = 1188).
  */
 const reuseTolerance = 1e-6;
 const reuseMaxIterations = 25;
