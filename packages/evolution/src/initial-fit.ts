@@ -22,7 +22,6 @@ import {
   ErrorCode,
   MinevoError,
   cholesky,
-  conjugateGradient,
   denseMatrix,
   gramOfColumns,
   gramOfRows,
@@ -93,19 +92,6 @@ export interface InitialFitOptions {
    * 100, 5.4e-2 against 1.9e-2 at 20), so it is not the default.
    */
   readonly dampingUpdate?: "gain-ratio" | "fixed-factors";
-  /**
-   * Solve a rejected trial's LM system (same Gram, higher damping) by conjugate gradients
-   * preconditioned with the factor of an earlier trial (damping at most 8.5× lower), factorising
-   * only when 25 iterations do not reach a relative residual of 1e-6, below the float32 Gram's
-   * own rounding. With μ ×4 the preconditioned system's condition number is ≤ 4, and a trial
-   * costs p² per CG iteration instead of p³/3. Default false (every trial factorised): bench:fit
-   * measured 1.14× on the recipe's fit, but with it on, three sampler tests (a conditional run,
-   * a gradient fit, the refinement's first pass) got fits that evolve worse, so it stays opt-in.
-   * Why is open; the main suspect (docs/design.md) is the relative-residual stop, whose error
-   * A⁻¹r can be large along A's small eigenvalues — directions that barely move the values but
-   * move the derivatives.
-   */
-  readonly reuseFactorisation?: boolean;
   /** Called after every iteration. */
   readonly onIteration?: (progress: InitialFitProgress) => void;
 }
@@ -159,10 +145,8 @@ export interface InitialFitReport {
   readonly warnings: readonly string[];
   /** Where the fit's wall time went, in seconds (see `InitialFitTimings`). */
   readonly timings: InitialFitTimings;
-  /** LM trial steps taken: `iterations` plus the rejected trials. */
+  /** LM trial steps taken (one factorisation each): `iterations` plus the rejected trials. */
   readonly trials: number;
-  /** The linear solves behind the trials: factorisations, and solves by preconditioned CG (with its iterations in all). */
-  readonly linearSolves: { readonly factorisations: number; readonly conjugateGradient: number; readonly conjugateGradientIterations: number };
 }
 
 /**
@@ -255,10 +239,6 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
   let damping = nonNegative(options.initialDamping, 1e-2, "initialDamping");
   const tolerance = nonNegative(options.tolerance, 1e-10, "tolerance");
   const dampingUpdate = options.dampingUpdate ?? "fixed-factors";
-  const reuseFactor = options.reuseFactorisation ?? false;
-  if (typeof reuseFactor !== "boolean") {
-    throw new MinevoError(ErrorCode.InvalidOptions, `reuseFactorisation = ${quote(reuseFactor)} must be true or false`, { field: "reuseFactorisation" });
-  }
   if (dampingUpdate !== "gain-ratio" && dampingUpdate !== "fixed-factors") {
     throw new MinevoError(ErrorCode.InvalidOptions, `dampingUpdate = ${quote(dampingUpdate)} must be "gain-ratio" or "fixed-factors"`, { field: "dampingUpdate" });
   }
@@ -360,28 +340,6 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
   }
   let iterations = 0;
   let indefiniteTrials = 0;
-  let factorisations = 0;
-  let reusedSolves = 0;
-  let conjugateGradientIterations = 0;
-  let lastFactor: { factor: CholeskyFactor; damping: number } | undefined;
-  const solveSystem: SystemSolver = (system, n, rhs, damping) => {
-    if (reuseFactor && lastFactor !== undefined && lastFactor.factor.n === n && damping >= lastFactor.damping && damping <= reuseMaxDampingRatio * lastFactor.damping) {
-      const factor = lastFactor.factor;
-      const result = conjugateGradient({ rows: n, cols: n, data: system }, rhs, (r) => factor.solve(r), {
-        tolerance: reuseTolerance,
-        maxIterations: reuseMaxIterations,
-      });
-      conjugateGradientIterations += result.iterations;
-      if (result.status === "converged") {
-        reusedSolves++;
-        return result.x;
-      }
-    }
-    factorisations++;
-    const factor = factorise(system, n);
-    lastFactor = { factor, damping };
-    return factor.solve(rhs);
-  };
   let stopReason: InitialFitStopReason = "max_iterations";
   try {
     while (iterations < maxIterations) {
@@ -401,9 +359,6 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
       // mean(diag JᵀJ) = tr(JᵀJ)/p = tr(JJᵀ)/p in either form.
       diagonalMean /= p;
       lap("gram");
-      // A new Gram: the previous J's factor was a poor preconditioner for it in a first version
-      // (CG rarely converged within its cap, and each failure cost more than a success saved), so factorise.
-      lastFactor = undefined;
       let accepted = false;
       let decrease = 0;
       const reject = (): void => {
@@ -419,8 +374,8 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
         trials++;
         try {
           step = primal
-            ? primalStep(normal.data, p, gradient, ridge, damping, diagonalMean, solveSystem)
-            : dualStep(jacobian, rows, p, normal.data, gradient, ridge + damping * diagonalMean, solveSystem);
+            ? primalStep(normal.data, p, gradient, ridge, damping, diagonalMean)
+            : dualStep(jacobian, rows, p, normal.data, gradient, ridge + damping * diagonalMean);
         } catch (error) {
           // Positive definite in exact arithmetic whenever ν or μ > 0, but a float32 Gram (or a
           // rank-deficient J with ν = μ ≈ 0) can leave a pivot ≤ 0 at small damping: a rejected
@@ -509,7 +464,6 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
     warnings,
     timings: { ...clock, total: (performance.now() - started) / 1000 },
     trials,
-    linearSolves: { factorisations, conjugateGradient: reusedSolves, conjugateGradientIterations },
   };
 }
 
@@ -562,46 +516,28 @@ export async function backendGram(tf: TensorFlow, jacobian: Float64Array, rows: 
 }
 
 /** (JᵀJ + ν|X| I + μ (diag JᵀJ + 10⁻⁶ mean diag)) δ = −g, in float64. */
-function primalStep(gram: Float64Array, p: number, gradient: Float64Array, ridge: number, damping: number, diagonalMean: number, solve: SystemSolver): Float64Array {
+function primalStep(gram: Float64Array, p: number, gradient: Float64Array, ridge: number, damping: number, diagonalMean: number): Float64Array {
   const system = new Float64Array(gram);
   for (let k = 0; k < p; k++) {
     const dk = gram[k * p + k] as number;
     system[k * p + k] = dk + ridge + damping * (dk + 1e-6 * diagonalMean);
   }
-  const step = solve(system, p, gradient, damping);
+  const step = factorise(system, p).solve(gradient);
   for (let k = 0; k < p; k++) step[k] = -(step[k] as number);
   return step;
 }
 
 /** δ = −(JᵀJ + cI)⁻¹g = −(g − Jᵀ(JJᵀ + cI)⁻¹Jg)/c (Woodbury), for p > M. */
-function dualStep(jacobian: Float64Array, rows: number, p: number, kernel: Float64Array, gradient: Float64Array, c: number, solve: SystemSolver): Float64Array {
-  // The damping enters as c = ν|X| + μ·mean diag: pass c, whose ratio bounds the condition number the same way.
+function dualStep(jacobian: Float64Array, rows: number, p: number, kernel: Float64Array, gradient: Float64Array, c: number): Float64Array {
   const system = new Float64Array(kernel);
   for (let i = 0; i < rows; i++) system[i * rows + i] = (system[i * rows + i] as number) + c;
   const jg = timesVector({ rows, cols: p, data: jacobian }, gradient);
-  const w = solve(system, rows, jg, c);
+  const w = factorise(system, rows).solve(jg);
   const back = transposeTimesVector({ rows, cols: p, data: jacobian }, w);
   const step = new Float64Array(p);
   for (let k = 0; k < p; k++) step[k] = -((gradient[k] as number) - (back[k] as number)) / c;
   return step;
 }
-
-/** Solves the SPD system (row-major n×n) for one right-hand side. */
-type SystemSolver = (system: Float64Array, n: number, rhs: Float64Array, damping: number) => Float64Array;
-
-/**
- * CG on a rejected trial's LM system, preconditioned by the factorisation of the same Gram at
- * the lower damping: μ rises 4× (or by the gain ratio's ν), so the new system A' = A + (c−1)μD
- * satisfies A ⪯ A' ⪯ cA and PCG needs about ½√c·ln(2/τ) iterations (p² each) where a
- * factorisation costs p³/3. τ = 1e-6 is below the float32 Gram's own rounding. A damping more
- * than 8.5× the factor's is factorised directly (a second rejection in a row with fixed factors
- * is 16×), as is a solve that has not reached τ within the cap; that factor preconditions the
- * next trials. bench:fit prints the solves and their CG iterations (about 11 per solve at p = 1188).
- */
-const reuseTolerance = 1e-6;
-const reuseMaxIterations = 25;
-/** Beyond this ratio of dampings (a second rejection in a row with fixed factors: 16) factorise. */
-const reuseMaxDampingRatio = 8.5;
 
 function factorise(system: Float64Array, n: number): CholeskyFactor {
   try {
