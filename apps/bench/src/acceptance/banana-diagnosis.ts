@@ -19,9 +19,9 @@
  * (docs/benchmarks.md, the banana's attempts 8–14, quote its output.)
  */
 import { parseArgs } from "node:util";
-import { RandomStream, registries, type Network, type SamplingTarget } from "@minevo/core";
-import { runOuSampler } from "@minevo/diffusion";
-import { tf, useWasm } from "../ou-common.js";
+import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
+import { useWasm } from "../ou-common.js";
+import { diagnoseForward } from "./forward-diagnosis.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,6 @@ const networkOptions = {
   inputLengthScale: Number(values["input-length-scale"]),
   quadratic: { form: "symmetric" as const, learnable: true, initial: 0, lengthScale: Number(values["quadratic-length-scale"]) },
 };
-const network = registries.network.create("mlp", networkOptions) as Network;
 const banana = registries.target.configure("banana", {}).create() as SamplingTarget;
 const draws = banana.sample!(RandomStream.fromSeed("banana-diagnosis"), count);
 const noise = RandomStream.fromSeed("banana-diagnosis-noise").fillNormal(new Float64Array(2 * count), 0, 1);
@@ -96,54 +95,22 @@ function exactAt(t: number): { points: Float64Array; score: Float64Array } {
   return { points, score };
 }
 
-async function report(theta: Float64Array, t: number): Promise<string> {
-  const { points, score } = exactAt(t);
-  const x = tf.tensor2d(Float32Array.from(points), [count, 2]);
-  const evaluation = network.evaluate(tf, theta, x, { gradient: true });
-  const gradient = await evaluation.gradient!.data();
-  evaluation.dispose();
-  x.dispose();
-  let num = 0;
-  let den = 0;
-  const perDraw: [number, number][] = [];
-  for (let j = 0; j < count; j++) {
-    const e = ((gradient[2 * j] as number) - (score[2 * j] as number)) ** 2 + ((gradient[2 * j + 1] as number) - (score[2 * j + 1] as number)) ** 2;
-    num += e;
-    den += (score[2 * j] as number) ** 2 + (score[2 * j + 1] as number) ** 2;
-    perDraw.push([e, j]);
-  }
-  perDraw.sort((p, q) => q[0] - p[0]);
-  const worst = perDraw.slice(0, 4).map(([, j]) => `(${(points[2 * j] as number).toFixed(1)}, ${(points[2 * j + 1] as number).toFixed(1)})`);
-  return `relative score error ${(num / den).toExponential(2)}, worst draws at ${worst.join(" ")}`;
-}
-
-let next = 0;
-const pending: Promise<void>[] = [];
-await runOuSampler({
-  tf,
-  target: banana,
-  numPoints: 1000,
-  numSamples: 2000,
-  fitIterations: Number(values["fit-iterations"]),
-  fitGradients: values.gradients,
-  pointSource: { kind: "mala", fraction: Number(values["mala-fraction"]) },
-  ...(s > 0 ? { smoothing: s } : {}),
-  network: "mlp",
+await diagnoseForward({
   networkOptions,
-  sketch: values.sketch as "gaussian",
-  sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
-  seed: 0,
-  // The run is observed, not judged: a broken-down model is what this looks at.
-  maxFlowInconsistency: Number.POSITIVE_INFINITY,
-  maxTerminalSpread: Number.POSITIVE_INFINITY,
-  onProgress: (event) => {
-    if (event.stage === "fit" && event.iteration % 20 === 0) console.log(`fit ${event.iteration}: value RMS ${event.valueRms.toExponential(2)}`);
-    if (event.stage !== "forward" || event.t < next) return;
-    next = event.t + Number(values.dt);
-    const { parameters, t, effectiveRank, maxAbsRhs } = event;
-    pending.push(report(parameters, t).then((line) => console.log(`t = ${t.toFixed(3)}  r_λ ${effectiveRank.toFixed(1)}  max|f| ${maxAbsRhs.toExponential(2)}  ${line}`)));
+  target: banana,
+  exactAt,
+  dt: Number(values.dt),
+  show: 2,
+  logZ: Math.log(20 * Math.PI),
+  run: {
+    numPoints: 1000,
+    numSamples: 2000,
+    fitIterations: Number(values["fit-iterations"]),
+    fitGradients: values.gradients,
+    pointSource: { kind: "mala", fraction: Number(values["mala-fraction"]) },
+    ...(s > 0 ? { smoothing: s } : {}),
+    sketch: values.sketch as "gaussian",
+    sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
+    seed: 0,
   },
-})
-  .then((result) => console.log(`finished: log Ẑ ${result.logZ.toFixed(4)} (exact ${Math.log(20 * Math.PI).toFixed(4)}), ESS/M ${result.essFraction.toFixed(4)}, flow inconsistency ${result.flowInconsistency.toExponential(2)}`))
-  .catch((error: Error) => console.log(`stopped: ${error.message.slice(0, 300)}`));
-await Promise.all(pending);
+});

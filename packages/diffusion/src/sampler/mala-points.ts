@@ -34,12 +34,21 @@ export interface MalaPointsOptions {
    * others, then all chains move `steps` more. Default 10 + 3√(d/2); Infinity never restarts.
    */
   readonly restartBelow?: number;
+  /**
+   * `"global"` (default): one step size for all chains, dual-averaged toward acceptance 0.574
+   * (`runMala`). `"per-chain"`: each chain adapts its own step, log h_c += 0.3 (α_c − 0.574) after
+   * every move, throughout — the chains then follow a target whose scale changes by orders of
+   * magnitude over its mass (a funnel: e^{x₀/2} from the neck to the mouth), where one step is
+   * too large in one place and too small in the other. The points need not be exact draws of π,
+   * only sit where its mass is, so the never-ending adaptation is harmless here.
+   */
+  readonly stepAdaptation?: "global" | "per-chain";
 }
 
 export interface MalaPoints {
   /** count×d, row-major. */
   readonly points: Float64Array;
-  /** The adapted MALA step size (of the second round when chains were restarted). */
+  /** The adapted MALA step size (of the second round when chains were restarted; per chain: their median). */
   readonly stepSize: number;
   /** How many chains were restarted from others. */
   readonly restarted: number;
@@ -73,9 +82,17 @@ export function malaPoints(options: MalaPointsOptions): MalaPoints {
   if (!(restartBelow > 0)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `restartBelow must be positive (Infinity: never restart), got ${quote(restartBelow)}`, { field: "restartBelow" });
   }
+  const adaptation = options.stepAdaptation ?? "global";
+  if (adaptation !== "global" && adaptation !== "per-chain") {
+    throw new MinevoError(ErrorCode.InvalidOptions, `stepAdaptation must be "global" or "per-chain", got ${quote(adaptation)}`, { field: "stepAdaptation" });
+  }
   const d = target.dim;
+  const chainsFrom = (initialPoints: Float64Array, name: string, h: number): { finalPoints: Float64Array; stepSize: number } =>
+    adaptation === "per-chain"
+      ? perChainMala(target, tf, random.derive(name), initialPoints, count, steps, h)
+      : runMala({ target, tf, random: random.derive(name), initialPoints, warmupSteps: steps, numSamples: 4, initialStepSize: h });
   const initial = random.derive("point-chains-start").fillNormal(new Float64Array(count * d), 0, start);
-  const first = runMala({ target, tf, random: random.derive("point-chains"), initialPoints: initial, warmupSteps: steps, numSamples: 4, initialStepSize: stepSize });
+  const first = chainsFrom(initial, "point-chains", stepSize);
   if (!Number.isFinite(restartBelow)) return { points: first.finalPoints, stepSize: first.stepSize, restarted: 0 };
 
   const { logDensity } = evaluateAtPoints(target, tf, first.finalPoints, count);
@@ -96,6 +113,61 @@ export function malaPoints(options: MalaPointsOptions): MalaPoints {
     const from = good[Math.min(good.length - 1, Math.floor(pick.uniform() * good.length))] as number;
     moved.set(first.finalPoints.subarray(from * d, (from + 1) * d), i * d);
   }
-  const second = runMala({ target, tf, random: random.derive("point-chains-moved"), initialPoints: moved, warmupSteps: steps, numSamples: 4, initialStepSize: first.stepSize });
+  const second = chainsFrom(moved, "point-chains-moved", first.stepSize);
   return { points: second.finalPoints, stepSize: second.stepSize, restarted };
+}
+
+/** The acceptance rate each chain's step size aims for (Roberts and Rosenthal 1998). */
+const targetAcceptance = 0.574;
+/** The gain of the per-chain step-size update. */
+const stepGain = 0.3;
+
+/**
+ * `steps` MALA moves of `count` chains, each with its own step size h_c, adapted after every move
+ * (`stepAdaptation: "per-chain"`). The proposal and acceptance are runMala's (mcmc/mala.ts).
+ */
+function perChainMala(target: SamplingTarget, tf: TensorFlow, random: RandomStream, initial: Float64Array, count: number, steps: number, h0: number): { finalPoints: Float64Array; stepSize: number } {
+  const d = target.dim;
+  const points = Float64Array.from(initial);
+  let state = evaluateAtPoints(target, tf, points, count);
+  const logDensity = Float64Array.from(state.logDensity);
+  const score = Float64Array.from(state.score);
+  const logStep = new Float64Array(count).fill(Math.log(h0));
+  const proposal = new Float64Array(count * d);
+  const forward = new Float64Array(count);
+  for (let step = 0; step < steps; step++) {
+    for (let c = 0; c < count; c++) {
+      const h = Math.exp(logStep[c] as number);
+      const noiseScale = Math.sqrt(2 * h);
+      let squared = 0;
+      for (let i = 0; i < d; i++) {
+        const xi = random.normal();
+        squared += xi * xi;
+        proposal[c * d + i] = (points[c * d + i] as number) + h * (score[c * d + i] as number) + noiseScale * xi;
+      }
+      forward[c] = -0.5 * squared;
+    }
+    state = evaluateAtPoints(target, tf, proposal, count);
+    for (let c = 0; c < count; c++) {
+      const h = Math.exp(logStep[c] as number);
+      let backward = 0;
+      for (let i = 0; i < d; i++) {
+        const r = (points[c * d + i] as number) - (proposal[c * d + i] as number) - h * (state.score[c * d + i] as number);
+        backward += r * r;
+      }
+      const logAlpha = (state.logDensity[c] as number) - (logDensity[c] as number) - backward / (4 * h) - (forward[c] as number);
+      // A non-finite proposal (log π̃ or its score) is rejected: α = 0.
+      let finite = Number.isFinite(logAlpha);
+      for (let i = 0; finite && i < d; i++) finite = Number.isFinite(state.score[c * d + i] as number);
+      const alpha = finite ? Math.min(1, Math.exp(logAlpha)) : 0;
+      if (random.uniform() < alpha) {
+        points.set(proposal.subarray(c * d, (c + 1) * d), c * d);
+        score.set(state.score.subarray(c * d, (c + 1) * d), c * d);
+        logDensity[c] = state.logDensity[c] as number;
+      }
+      logStep[c] = (logStep[c] as number) + stepGain * (alpha - targetAcceptance);
+    }
+  }
+  const sorted = Float64Array.from(logStep).sort();
+  return { finalPoints: points, stepSize: Math.exp(sorted[Math.floor((count - 1) / 2)] as number) };
 }

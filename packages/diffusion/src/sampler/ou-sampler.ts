@@ -415,6 +415,8 @@ export interface MalaPointSource {
   readonly restartBelow?: number;
   /** The jitter of the fit points around the chain points. Default 0.5. */
   readonly fitJitter?: number;
+  /** See `malaPoints`. Default "global". */
+  readonly stepAdaptation?: "global" | "per-chain";
 }
 
 /** `pointSource` with every default filled in (undefined: broad). */
@@ -438,6 +440,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     steps: given.steps ?? malaPointDefaults.steps,
     restartBelow: given.restartBelow ?? defaultRestartMargin(dim),
     fitJitter,
+    stepAdaptation: given.stepAdaptation ?? "global",
   };
 }
 
@@ -561,7 +564,7 @@ export async function runOuSampler<
     const drawn = (): Float64Array => {
       if (pointSource === undefined) return broad();
       const points = broad();
-      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow });
+      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation });
       chainPoints = chains.points;
       if (smoothing !== undefined) {
         // Draws of π moved by N(0, s²I) are draws of the blurred target the model starts from.

@@ -1,0 +1,90 @@
+/**
+ * The sampler's model against an exact ρ_t over the forward run: the part the target-specific
+ * diagnoses (banana-diagnosis.ts, funnel-diagnosis.ts) share. A diagnosis supplies exact draws of
+ * ρ_t with ∇log ρ_t there; at every `dt` of forward time this prints the relative score error
+ * E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on them, where the worst draws sit, r_λ and max|f|. The run is
+ * observed, not judged: the sampler's checks are off, since a broken-down model is what this
+ * looks at.
+ */
+import { registries, type Network, type SamplingTarget } from "@minevo/core";
+import { runOuSampler, type OuSamplerOptions, type OuSamplerProgress } from "@minevo/diffusion";
+import { tf } from "../ou-common.js";
+
+export interface ExactDraws {
+  /** count×d. */
+  readonly points: Float64Array;
+  /** ∇log ρ_t at `points`, count×d. */
+  readonly score: Float64Array;
+}
+
+/** The relative score error of u_θ at the exact draws, and (the first `show` coordinates of) the four worst draws. */
+async function scoreError(network: Network, theta: Float64Array, exact: ExactDraws, show: number): Promise<string> {
+  const d = network.inputDim;
+  const count = exact.points.length / d;
+  const x = tf.tensor2d(Float32Array.from(exact.points), [count, d]);
+  const evaluation = network.evaluate(tf, theta, x, { gradient: true });
+  const gradient = await evaluation.gradient!.data();
+  evaluation.dispose();
+  x.dispose();
+  let num = 0;
+  let den = 0;
+  const perDraw: [number, number][] = [];
+  for (let j = 0; j < count; j++) {
+    let e = 0;
+    for (let k = 0; k < d; k++) {
+      const g = exact.score[j * d + k] as number;
+      e += ((gradient[j * d + k] as number) - g) ** 2;
+      den += g * g;
+    }
+    num += e;
+    perDraw.push([e, j]);
+  }
+  perDraw.sort((p, q) => q[0] - p[0]);
+  const worst = perDraw.slice(0, 4).map(([, j]) => `(${Array.from(exact.points.subarray(j * d, j * d + show), (v) => v.toFixed(1)).join(", ")})`);
+  return `relative score error ${(num / den).toExponential(2)}, worst draws at ${worst.join(" ")}`;
+}
+
+export interface DiagnosisOptions {
+  /** The mlp's options (the run builds it by name; this builds the same network to evaluate θ). */
+  readonly networkOptions: Record<string, unknown>;
+  readonly target: SamplingTarget;
+  /** Exact draws of ρ_t (of the blurred target when the run smooths). */
+  exactAt(t: number): ExactDraws;
+  /** Forward time between reports. */
+  readonly dt: number;
+  /** How many leading coordinates of the worst draws to print. */
+  readonly show: number;
+  /** The run (network, target and the checks are set here). */
+  readonly run: Omit<OuSamplerOptions, "tf" | "target" | "network" | "networkOptions" | "onProgress">;
+  /** The exact log Z, for the last line. */
+  readonly logZ: number;
+}
+
+/** Runs the sampler once, printing the fit's progress and the score error along the forward run. */
+export async function diagnoseForward(options: DiagnosisOptions): Promise<void> {
+  const network = registries.network.create("mlp", options.networkOptions as never) as Network;
+  let next = 0;
+  const pending: Promise<void>[] = [];
+  await runOuSampler({
+    tf,
+    target: options.target,
+    network: "mlp",
+    networkOptions: options.networkOptions,
+    ...options.run,
+    maxFlowInconsistency: Number.POSITIVE_INFINITY,
+    maxTerminalSpread: Number.POSITIVE_INFINITY,
+    onProgress: (event: OuSamplerProgress) => {
+      if (event.stage === "fit" && event.iteration % 20 === 0) console.log(`fit ${event.iteration}: value RMS ${event.valueRms.toExponential(2)}`);
+      if (event.stage !== "forward" || event.t < next) return;
+      next = event.t + options.dt;
+      const { parameters, t, effectiveRank, maxAbsRhs } = event;
+      const exact = options.exactAt(t);
+      pending.push(scoreError(network, parameters, exact, options.show).then((line) => console.log(`t = ${t.toFixed(3)}  r_λ ${effectiveRank.toFixed(1)}  max|f| ${maxAbsRhs.toExponential(2)}  ${line}`)));
+    },
+  } as never)
+    .then((result: { logZ: number; essFraction: number; flowInconsistency: number }) =>
+      console.log(`finished: log Ẑ ${result.logZ.toFixed(4)} (exact ${options.logZ.toFixed(4)}), ESS/M ${result.essFraction.toFixed(4)}, flow inconsistency ${result.flowInconsistency.toExponential(2)}`),
+    )
+    .catch((error: Error) => console.log(`stopped: ${error.message.slice(0, 300)}`));
+  await Promise.all(pending);
+}

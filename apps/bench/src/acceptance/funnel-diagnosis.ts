@@ -1,0 +1,168 @@
+/**
+ * Diagnosis of the funnel case: the sampler's model against the exact ρ_t over the forward run.
+ *
+ * Neal's funnel (d = 10: X₀ ~ N(0, 9), Xᵢ | X₀ ~ N(0, e^{X₀})), blurred by N(0, s²I) (the
+ * sampler's `smoothing`) and moved by the OU transition Y = aX + √(1 − a²)Z, a = e^{−t}, stays
+ * Gaussian given X₀:
+ *
+ *     Y₀ | X₀ ~ N(aX₀, a²s² + 1 − a²),   Yᵢ | X₀ ~ N(0, a²(e^{X₀} + s²) + 1 − a²),
+ *
+ * so ρ_t and its score are a 1-D integral over X₀ (a grid of 8001 nodes on [−20, 20]), and exact
+ * draws of ρ_t are exact funnel draws moved by the blur and the transition.
+ *
+ * Run (apps/bench): node --conditions=@minevo/source --import tsx src/acceptance/funnel-diagnosis.ts
+ *   [--smoothing 0.2] [--sketch gaussian] [--n 400] [--epsilon 1e-6] [--points 1500]
+ *   [--extra-fit-points 1500] [--fit-jitter 0.2] [--mala-fraction 0.8] [--widths 32,32]
+ *   [--input-length-scale 3] [--fit-iterations 100] [--weight-decay 1e-4] [--dt 0.1]
+ *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
+ *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
+ *   (--smoothing 0: no blur)
+ */
+import { parseArgs } from "node:util";
+import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
+import { malaPoints } from "@minevo/diffusion";
+import { tf, useWasm } from "../ou-common.js";
+import { diagnoseForward } from "./forward-diagnosis.js";
+
+const { values } = parseArgs({
+  options: {
+    smoothing: { type: "string", default: "0.2" },
+    sketch: { type: "string", default: "gaussian" },
+    n: { type: "string", default: "400" },
+    epsilon: { type: "string", default: "1e-6" },
+    points: { type: "string", default: "1500" },
+    "extra-fit-points": { type: "string", default: "1500" },
+    "fit-jitter": { type: "string", default: "0.2" },
+    "mala-fraction": { type: "string", default: "0.8" },
+    widths: { type: "string", default: "32,32" },
+    "input-length-scale": { type: "string", default: "3" },
+    "fit-iterations": { type: "string", default: "100" },
+    "weight-decay": { type: "string", default: "1e-4" },
+    dt: { type: "string", default: "0.1" },
+    "step-adaptation": { type: "string", default: "global" },
+    "chain-steps": { type: "string", default: "300" },
+    "restart-below": { type: "string" },
+    "point-scale": { type: "string", default: "1" },
+    "points-only": { type: "boolean", default: false },
+  },
+});
+const s = Number(values.smoothing);
+const d = 10;
+const variance0 = 9;
+const count = 1000;
+
+await useWasm();
+const networkOptions = {
+  inputDim: d,
+  hiddenWidths: values.widths.split(",").map(Number),
+  activation: "tanh" as const,
+  inputLengthScale: Number(values["input-length-scale"]),
+  quadratic: { form: "symmetric" as const, learnable: true, initial: 0 },
+};
+const funnel = registries.target.configure("funnel", {}).create() as SamplingTarget;
+const draws = funnel.sample!(RandomStream.fromSeed("funnel-diagnosis"), count);
+const noise = RandomStream.fromSeed("funnel-diagnosis-noise").fillNormal(new Float64Array(d * count), 0, 1);
+const grid = Float64Array.from({ length: 8001 }, (_, i) => -20 + i * 0.005);
+
+/** Exact draws of ρ_t and ∇log ρ_t there. */
+function exactAt(t: number): { points: Float64Array; score: Float64Array } {
+  const a = Math.exp(-t);
+  const spread = a * a * s * s + 1 - a * a;
+  const points = new Float64Array(d * count);
+  for (let i = 0; i < d * count; i++) points[i] = a * (draws[i] as number) + Math.sqrt(spread) * (noise[i] as number);
+  // Per grid node: the variance of Yᵢ given X₀ = x.
+  const varianceRest = Float64Array.from(grid, (x) => a * a * (Math.exp(x) + s * s) + 1 - a * a);
+  const score = new Float64Array(d * count);
+  const logWeight = new Float64Array(grid.length);
+  for (let j = 0; j < count; j++) {
+    const y0 = points[j * d] as number;
+    let sumSquares = 0;
+    for (let k = 1; k < d; k++) sumSquares += (points[j * d + k] as number) ** 2;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < grid.length; i++) {
+      const x = grid[i] as number;
+      const v = varianceRest[i] as number;
+      const r = y0 - a * x;
+      logWeight[i] = (-x * x) / (2 * variance0) - (r * r) / (2 * spread) - sumSquares / (2 * v) - ((d - 1) / 2) * Math.log(v);
+      max = Math.max(max, logWeight[i] as number);
+    }
+    let total = 0;
+    let g0 = 0;
+    let precision = 0;
+    for (let i = 0; i < grid.length; i++) {
+      const w = Math.exp((logWeight[i] as number) - max);
+      if (w < 1e-300) continue;
+      total += w;
+      g0 -= (w * (y0 - a * (grid[i] as number))) / spread;
+      precision += w / (varianceRest[i] as number);
+    }
+    score[j * d] = g0 / total;
+    for (let k = 1; k < d; k++) score[j * d + k] = (-(points[j * d + k] as number) * precision) / total;
+  }
+  return { points, score };
+}
+
+if (values["points-only"]) {
+  const chains = Math.round(Number(values["mala-fraction"]) * Number(values.points));
+  const result = malaPoints({
+    tf,
+    target: funnel,
+    random: RandomStream.fromSeed("funnel-diagnosis-points"),
+    count: chains,
+    steps: Number(values["chain-steps"]),
+    start: Number(values["point-scale"]),
+    ...(values["restart-below"] !== undefined ? { restartBelow: Number(values["restart-below"]) } : {}),
+    stepAdaptation: values["step-adaptation"] as "global",
+  });
+  const x0 = Array.from({ length: chains }, (_, j) => result.points[j * d] as number).sort((p, q) => p - q);
+  const levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+  const exactQuantile = (p: number) => 3 * Math.SQRT2 * inverseErf(2 * p - 1);
+  console.log(`${chains} chains, ${result.restarted} restarted, step ${result.stepSize.toExponential(2)}; x₀ quantiles ${levels.map((p) => `${p * 100} %: ${(x0[Math.floor(p * (chains - 1))] as number).toFixed(2)} (π: ${exactQuantile(p).toFixed(2)})`).join(", ")}`);
+  process.exit(0);
+}
+
+/** erf⁻¹ by Newton's method on erf (Abramowitz–Stegun 7.1.26 is too coarse in the tails). */
+function inverseErf(y: number): number {
+  const erf = (x: number): number => {
+    // erf by its series (|x| ≤ 3 here).
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200; n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  };
+  let x = 0;
+  for (let i = 0; i < 50; i++) x -= (erf(x) - y) / ((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x));
+  return x;
+}
+
+await diagnoseForward({
+  networkOptions,
+  target: funnel,
+  exactAt,
+  dt: Number(values.dt),
+  show: 2,
+  logZ: 0,
+  run: {
+    numPoints: Number(values.points),
+    pointScale: Number(values["point-scale"]),
+    numSamples: 2000,
+    numExtraFitPoints: Number(values["extra-fit-points"]),
+    fitIterations: Number(values["fit-iterations"]),
+    weightDecay: Number(values["weight-decay"]),
+    pointSource: {
+      kind: "mala",
+      fraction: Number(values["mala-fraction"]),
+      fitJitter: Number(values["fit-jitter"]),
+      steps: Number(values["chain-steps"]),
+      ...(values["restart-below"] !== undefined ? { restartBelow: Number(values["restart-below"]) } : {}),
+      stepAdaptation: values["step-adaptation"] as "global",
+    },
+    ...(s > 0 ? { smoothing: s } : {}),
+    sketch: values.sketch as "gaussian",
+    sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
+    seed: 0,
+  },
+});
