@@ -9,11 +9,11 @@ import "@tensorflow/tfjs-backend-wasm";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RandomStream, setTensorFlowBackend, type Network } from "@minevo/core";
+import { RandomStream, registries, setTensorFlowBackend, type Network, type SamplingTarget } from "@minevo/core";
 import "@minevo/integrators";
 import "@minevo/networks";
 import "@minevo/sketching";
-import { exactOuMixture, type ExactOuMixture, type MixtureSpec } from "@minevo/diffusion";
+import { exactOuMixture, malaPoints, type ExactOuMixture, type MixtureSpec } from "@minevo/diffusion";
 import { createSolver, type InitialConditionTarget, type Solver } from "@minevo/evolution";
 
 export { tf };
@@ -118,6 +118,30 @@ export function collocationPoints(numPoints: number, d: number, seed = 0): Float
   return RandomStream.fromSeed(`bench-points-${seed}-${d}`).derive(`N${numPoints}`).fillNormal(new Float64Array(numPoints * d), 0, 2);
 }
 
+/** The mixture `spec` as a formula target (the registered "gmm"), for chains on its formula. */
+export function mixtureFormula(spec: MixtureSpec): SamplingTarget {
+  const d = spec.means[0]!.length;
+  return registries.target.create("gmm", {
+    weights: [...spec.weights],
+    means: spec.means.map((m) => [...m]),
+    covariances: spec.covariances.map((c) => Array.from({ length: d }, (_, i) => c.slice(i * d, (i + 1) * d))),
+  }) as SamplingTarget;
+}
+
+/**
+ * N collocation points from the formula alone — the end points of 300-step MALA chains on the
+ * mixture's π̃ (`malaPoints`) — and 2N fit points: those moved by N(0, 0.5²I), then the points.
+ */
+export function malaCollocation(spec: MixtureSpec, numPoints: number, random: RandomStream): { points: Float64Array; fitPoints: Float64Array; stepSize: number; restarted: number } {
+  const chains = malaPoints({ tf, target: mixtureFormula(spec), random: random.derive("points"), count: numPoints });
+  const points = chains.points;
+  const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(points.length), 0, 0.5);
+  const fitPoints = new Float64Array(2 * points.length);
+  for (let i = 0; i < points.length; i++) fitPoints[i] = (points[i] as number) + (jitter[i] as number);
+  fitPoints.set(points, points.length);
+  return { points, fitPoints, stepSize: chains.stepSize, restarted: chains.restarted };
+}
+
 export interface CachedFit {
   readonly parameters: Float64Array;
   readonly seconds: number;
@@ -130,7 +154,12 @@ export interface CachedFit {
  * The recipe's initial fit of u_θ to log ρ₀ (formula only, weight decay 1e-4) at `numFit` broad
  * points N(0, 9I) plus 1000 collocation points, cached under apps/bench/.cache by `key`.
  */
-export async function fitRecipe(solver: Solver, exact: ExactOuMixture, key: string, options: { numFit?: number; iterations?: number } = {}): Promise<CachedFit> {
+export async function fitRecipe(
+  solver: Solver,
+  exact: ExactOuMixture,
+  key: string,
+  options: { numFit?: number; iterations?: number; given?: { fitPoints: Float64Array; checkPoints: Float64Array } } = {},
+): Promise<CachedFit> {
   const file = resolve(cacheDir, `${key}.json`);
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, "utf8")) as { parameters: number[]; seconds: number; valueRms: number; iterations: number };
@@ -141,10 +170,11 @@ export async function fitRecipe(solver: Solver, exact: ExactOuMixture, key: stri
   const d = exact.dim;
   const numFit = options.numFit ?? 2000;
   const random = RandomStream.fromSeed(`bench-fit-${key}`);
-  const fitPoints = new Float64Array((numFit + 1000) * d);
+  let fitPoints: Float64Array = new Float64Array((numFit + 1000) * d);
   fitPoints.set(random.derive("broad").fillNormal(new Float64Array(numFit * d), 0, 3));
-  const check = collocationPoints(1000, d);
+  let check: Float64Array = collocationPoints(1000, d);
   fitPoints.set(check, numFit * d);
+  if (options.given !== undefined) ({ fitPoints, checkPoints: check } = options.given);
   const start = performance.now();
   const fit = await solver.fitInitialCondition({
     points: fitPoints,

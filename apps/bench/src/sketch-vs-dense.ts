@@ -18,14 +18,18 @@
  * the network itself (the best the function class can do is the dense ridge θ̇). A whole dense
  * evolution at this size (~200 right-hand sides of ~10 s) does not fit in this benchmark.
  *
- * Run: pnpm --filter @minevo/bench bench:sketch-vs-dense   (BENCH_PARTS=A or B to run one part)
+ * Collocation points: N(0, 4I), or with BENCH_B_POINTS=mala the end points of MALA chains on the
+ * mixture's formula with fit points around them (bench:time-to-accuracy's points), saved apart.
+ *
+ * Run: pnpm --filter @minevo/bench bench:sketch-vs-dense   (BENCH_PARTS=A or B to run one part;
+ *   BENCH_B_DIMS=2,20 BENCH_B_POINTS=broad|mala)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RandomStream } from "@minevo/core";
 import { referenceMixture, type ExactOuMixture } from "@minevo/diffusion";
 import type { Solver } from "@minevo/evolution";
-import { benchRoot, collocationPoints, exactFor, fitRecipe, median, mixtureInDimension, recipeSolver, relativeScoreError, tf, timePerRhs, useWasm } from "./ou-common.js";
+import { benchRoot, collocationPoints, exactFor, fitRecipe, malaCollocation, median, mixtureInDimension, recipeSolver, relativeScoreError, tf, timePerRhs, useWasm } from "./ou-common.js";
 import { writeSection } from "./report.js";
 
 await useWasm();
@@ -169,6 +173,8 @@ if (parts.includes("B")) {
   const N = 2000;
   const sketchSizes = (process.env["BENCH_B_SKETCHES"] ?? "100,200,400,800").split(",").map(Number);
   const strategiesB = (process.env["BENCH_B_STRATEGIES"] ?? "gaussian,nystrom").split(",") as ("gaussian" | "nystrom")[];
+  const pointsB = process.env["BENCH_B_POINTS"] ?? "broad";
+  if (pointsB !== "broad" && pointsB !== "mala") throw new Error(`BENCH_B_POINTS = "${pointsB}": use broad (N(0, 4I)) or mala (chains on the formula)`);
   for (const s of strategiesB) if (s !== "gaussian" && s !== "nystrom") throw new Error(`BENCH_B_STRATEGIES: unknown strategy "${String(s)}"; use gaussian and/or nystrom`);
   for (const { d, width } of [
     { d: 2, width: 68 },
@@ -179,9 +185,17 @@ if (parts.includes("B")) {
     const widths = [width, width];
     const driver = recipeSolver({ dim: d, hiddenWidths: widths, sketch: "gaussian", sketchSize: 200 });
     const p = driver.network.numParameters;
-    const fit = await fitRecipe(driver, exact, `mixture-d${d}-${width}x${width}`, { iterations: Number(process.env["BENCH_FIT_ITERATIONS"] ?? 15), numFit: 1000 });
+    // BENCH_B_POINTS=mala: collocation points where the mass is (MALA chains on the formula) and
+    // fit points around them, as time-to-accuracy draws them; default: broad N(0, 4I) points.
+    const spec = d === 2 ? referenceMixture : mixtureInDimension(d);
+    const mala = pointsB === "mala" ? malaCollocation(spec, N, RandomStream.fromSeed(`bench-B-points-${d}`)) : undefined;
+    const fit = await fitRecipe(driver, exact, `mixture-d${d}-${width}x${width}${mala === undefined ? "" : "-mala"}`, {
+      iterations: Number(process.env["BENCH_FIT_ITERATIONS"] ?? 15),
+      numFit: 1000,
+      ...(mala === undefined ? {} : { given: { fitPoints: mala.fitPoints, checkPoints: mala.points } }),
+    });
     console.log(`d = ${d}, p = ${p}: fit ${fit.cached ? "cached" : `${fit.seconds.toFixed(0)} s`} (${fit.iterations} iterations), value RMS ${fit.valueRms.toExponential(2)}`);
-    const points = collocationPoints(N, d);
+    const points = mala?.points ?? collocationPoints(N, d);
     const start = performance.now();
     const trajectory = await driver.evolve({ parameters: fit.parameters, points }, { t1: horizonB, saveAt: [...new Set([0, Math.min(1, horizonB), horizonB])] });
     const sketchedSeconds = (performance.now() - start) / 1000;
@@ -222,17 +236,17 @@ if (parts.includes("B")) {
         const speed = dense.seconds / r.seconds;
         const ratio = r.error / dense.error;
         if (r.n > 0) best.set(r.key, [...(best.get(r.key) ?? []), { speed, ratio }]);
-        rows.push(`| ${d} | ${p} | ${snapshot.t} | ${r.label} | ${(r.seconds * 1000).toFixed(0)} | ${speed.toFixed(1)}× | ${r.rank.toFixed(1)} | ${r.error.toExponential(2)} | ${ratio.toFixed(2)} |`);
+        rows.push(`| ${d}${mala === undefined ? "" : " (MALA points)"} | ${p} | ${snapshot.t} | ${r.label} | ${(r.seconds * 1000).toFixed(0)} | ${speed.toFixed(1)}× | ${r.rank.toFixed(1)} | ${r.error.toExponential(2)} | ${ratio.toFixed(2)} |`);
         console.log(`  t = ${snapshot.t} ${r.label.padEnd(18)} ${(r.seconds * 1000).toFixed(0)} ms  ${speed.toFixed(1)}×  r_λ ${r.rank.toFixed(1)}  held-out error ${r.error.toExponential(2)} (${ratio.toFixed(2)}× dense)`);
       }
     }
     const meets = [...best.entries()].filter(([, cells]) => cells.every((c) => c.speed >= 10 && c.ratio <= 1.5)).map(([key]) => key);
     const verdict = (
-      `d = ${d} (p = ${p}): ${meets.length > 0 ? `**met** by ${meets.join(", ")} at every fitted state (≥ 10× faster per RHS, error ≤ 1.5× dense)` : "**not met**: no sketch size is both ≥ 10× faster and within 1.5× of the dense error at every fitted state"}; ` +
+      `d = ${d}${mala === undefined ? "" : " with MALA points"} (p = ${p}): ${meets.length > 0 ? `**met** by ${meets.join(", ")} at every fitted state (≥ 10× faster per RHS, error ≤ 1.5× dense)` : "**not met**: no sketch size is both ≥ 10× faster and within 1.5× of the dense error at every fitted state"}; ` +
         `the sketched evolution (n = 200) to t = ${horizonB} took ${sketchedSeconds.toFixed(0)} s for ${trajectory.stats.rhsEvaluations} RHS (${trajectory.status}); a dense one would take ≈ ${(denseSeconds.length > 0 ? (median(denseSeconds) * trajectory.stats.rhsEvaluations) / 60 : Number.NaN).toFixed(0)} min (that many RHS × the dense per-RHS time; not run).`
     );
     driver.dispose();
-    save(`sketch-vs-dense-B-d${String(d).padStart(3, "0")}.json`, { d, rows, verdict, fitIterations: fit.iterations, horizon: horizonB });
+    save(`sketch-vs-dense-B-d${String(d).padStart(3, "0")}${mala === undefined ? "" : "-mala"}.json`, { d, rows, verdict, fitIterations: fit.iterations, horizon: horizonB });
   }
 }
 {
@@ -243,7 +257,8 @@ if (parts.includes("B")) {
   lines.push(
     "**Part B — issue 4's target** (sketched ≥ 10× faster than dense at equal accuracy within 1.5×; N = 2000, p ≈ 5000, fitted networks, OU on the mixture). " +
       "Networks fitted by LM to log ρ₀ (iterations below); states at t = 0 and t = 1 (BENCH_HORIZON_B) from a sketched (n = 200) evolution; at each, θ̇ from each strategy at the same state; " +
-      "held-out error = ‖J(X_test)θ̇ − f(X_test)‖/‖f(X_test)‖ on 500 fresh exact samples of ρ_t, f the network's own OU right-hand side. Per-RHS time: whole right-hand side (network, products, transfers, float64), median of 3, timed round-robin over all strategies (one untimed warm-up round, then 3 rounds each calling every strategy once), so that the shared machine's slow spells fall on all alike.",
+      "held-out error = ‖J(X_test)θ̇ − f(X_test)‖/‖f(X_test)‖ on 500 fresh exact samples of ρ_t, f the network's own OU right-hand side. " +
+      "Collocation points from N(0, 4I) and fit points from N(0, 9I), or — rows marked *MALA points* (BENCH_B_POINTS=mala) — the end points of 300-step MALA chains on the mixture's formula and fit points around them (as bench:time-to-accuracy draws them): in d = 20 the broad points lie far outside ρ_t's mass (E|x|² = 80 against about 20 under ρ_t), where the held-out samples are. Per-RHS time: whole right-hand side (network, products, transfers, float64), median of 3, timed round-robin over all strategies (one untimed warm-up round, then 3 rounds each calling every strategy once), so that the shared machine's slow spells fall on all alike.",
   );
   lines.push("");
   lines.push("| d | p | t | strategy | ms per RHS | speed vs dense | r_λ | held-out error | error vs dense |");

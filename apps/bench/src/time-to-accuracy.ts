@@ -26,9 +26,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
-import { malaPoints, type MixtureSpec } from "@minevo/diffusion";
-import { benchRoot, exactFor, exactInitialCondition, gaussianInDimension, logLogFit, mixtureInDimension, recipeSolver, relativeScoreError, tf, useWasm } from "./ou-common.js";
+import { RandomStream } from "@minevo/core";
+import type { MixtureSpec } from "@minevo/diffusion";
+import { benchRoot, exactFor, exactInitialCondition, gaussianInDimension, logLogFit, malaCollocation, mixtureInDimension, recipeSolver, relativeScoreError, tf, useWasm } from "./ou-common.js";
 import { writeSection } from "./report.js";
 
 /** Accuracy goals; a cell climbs until the tightest is reached. */
@@ -86,19 +86,10 @@ async function runCell(target: "gaussian" | "mixture", d: number, N: number): Pr
   const cellStart = performance.now();
   try {
     // Collocation points from the formula alone: MALA chains on π̃ (the gmm target of the spec).
-    const formula = registries.target.create("gmm", {
-      weights: [...spec.weights],
-      means: spec.means.map((m) => [...m]),
-      covariances: spec.covariances.map((c) => Array.from({ length: d }, (_, i) => c.slice(i * d, (i + 1) * d))),
-    }) as SamplingTarget;
     let start = performance.now();
-    const chains = malaPoints({ tf, target: formula, random: random.derive("points"), count: N });
+    const chains = malaCollocation(spec, N, random);
     const pointsSeconds = (performance.now() - start) / 1000;
-    const points = chains.points;
-    const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(points.length), 0, 0.5);
-    const fitPoints = new Float64Array(2 * points.length);
-    for (let i = 0; i < points.length; i++) fitPoints[i] = (points[i] as number) + (jitter[i] as number);
-    fitPoints.set(points, points.length);
+    const { points, fitPoints } = chains;
     console.log(`${target} d = ${d} N = ${N} p = ${p}: ${N} MALA points in ${pointsSeconds.toFixed(1)} s (step ${chains.stepSize.toPrecision(3)}, ${chains.restarted} restarted)`);
 
     const attempts: Attempt[] = [];
