@@ -37,6 +37,14 @@ export const quadraticSchema = z.strictObject({
 export const quarticSchema = z.strictObject({
   /** Every rᵢ of −¼ Σᵢ rᵢxᵢ⁴ starts at this value (learnable, one per diffused coordinate). */
   initial: z.number().default(0),
+  /**
+   * ℓ_r: the term is −¼ Σᵢ rᵢ(xᵢ/ℓ_r)⁴, the same functions with the coefficients (and their
+   * parameter Jacobian columns −xᵢ⁴/(4ℓ_r⁴)) divided by ℓ_r⁴ — as the quadratic term's
+   * `lengthScale`. At the points of a quartic target the columns −xᵢ⁴/4 reach ~10², dwarf the
+   * MLP's, and the minimal-norm step moves r first; ℓ_r near the points' scale evens them.
+   * `initial` keeps its meaning in x's units (stored as initial·ℓ_r⁴). Default 1.
+   */
+  lengthScale: z.number().positive().default(1),
 });
 
 export const gaussianEnvelopeSchema = z.strictObject({

@@ -97,6 +97,33 @@ describe("mlp: every option combination passes the conformance suite", () => {
     const [u] = network.referenceValues(theta, Float64Array.of(1.5, -2), 1);
     expect(u).toBeCloseTo(-0.25 * (4 * 1.5 ** 4 + 0.5 * 16), 12);
   });
+  it("quartic term with a length scale: conformance, the same function as ℓ_r = 1, and Jacobian columns ÷ ℓ_r⁴", async () => {
+    await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form: "diagonal", initial: -0.5 }, quartic: { initial: 0.3, lengthScale: 2 } });
+    const plain = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quartic: { initial: 0.5 } }));
+    const scaled = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quartic: { initial: 0.5, lengthScale: 3 } }));
+    const theta = plain.initialParameters(RandomStream.fromSeed(2));
+    const block = scaled.parameterLayout.find((b) => b.name === "quartic")!;
+    // initial keeps its meaning in x's units: r = 0.5 stored as 0.5·3⁴ = 40.5.
+    const thetaScaled = scaled.initialParameters(RandomStream.fromSeed(2));
+    expect(Array.from(thetaScaled.subarray(block.offset, block.offset + block.size))).toEqual([40.5, 40.5]);
+    const x = Float64Array.of(1.5, -2, 3, 0.7);
+    const [a, b] = [plain.referenceValues(theta, x, 2), scaled.referenceValues(thetaScaled, x, 2)];
+    for (let j = 0; j < 2; j++) expect(b[j]).toBeCloseTo(a[j] as number, 9);
+    const points = tf.tensor2d(Float32Array.from(x), [2, 2]);
+    const quarticColumns = async (network: MlpNetwork, parameters: Float64Array) => {
+      const evaluation = network.evaluate(tf, parameters, points, { jacobian: true, value: true });
+      const dense = evaluation.jacobian!.dense();
+      const values = await dense.data();
+      const u = await evaluation.value!.data();
+      dense.dispose();
+      evaluation.dispose();
+      return { u: Array.from(u), columns: Array.from({ length: 2 * block.size }, (_, k) => values[Math.floor(k / block.size) * network.numParameters + block.offset + (k % block.size)] as number) };
+    };
+    const [p0, p1] = [await quarticColumns(plain, theta), await quarticColumns(scaled, thetaScaled)];
+    p0.columns.forEach((c, k) => expect(p1.columns[k]).toBeCloseTo(c / 81, 5));
+    p0.u.forEach((u, j) => expect(p1.u[j]).toBeCloseTo(u, 4));
+    points.dispose();
+  });
   it("fixed quadratic term (no parameters)", async () => {
     await expectConformance({ inputDim: 2, hiddenWidths: [5], quadratic: { learnable: false, initial: 1 } });
   });

@@ -65,6 +65,8 @@ export class MlpNetwork implements Network {
   readonly #quadraticScale: number;
   /** The quartic term's coefficients r (d values), when it is on. */
   readonly #quarticBlock: ParameterBlock | null;
+  /** 1/ℓ_r⁴: the stored quartic coefficients times this are rᵢ in x's units. */
+  readonly #quarticScale: number;
   /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
   readonly #frequencies: Float32Array | null;
   readonly #numFrequencies: number;
@@ -96,6 +98,7 @@ export class MlpNetwork implements Network {
     this.#fixedQuadraticCoefficients =
       quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#initialQuadratic(quadratic.initial, quadratic.lengthScale)) : null;
     if (options.quartic !== undefined) blocks.push({ name: "quartic", shape: [this.inputDim] });
+    this.#quarticScale = options.quartic === undefined ? 1 : 1 / options.quartic.lengthScale ** 4;
 
     this.parameterLayout = Object.freeze(parameterLayout(blocks));
     this.numParameters = layoutSize(this.parameterLayout);
@@ -126,7 +129,7 @@ export class MlpNetwork implements Network {
     if (this.#quadraticBlock !== null && this.options.quadratic !== undefined) {
       theta.set(this.#initialQuadratic(this.options.quadratic.initial, this.options.quadratic.lengthScale), this.#quadraticBlock.offset);
     }
-    if (this.#quarticBlock !== null) theta.fill(this.options.quartic!.initial, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
+    if (this.#quarticBlock !== null) theta.fill(this.options.quartic!.initial / this.#quarticScale, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
     return theta;
   }
 
@@ -236,7 +239,8 @@ export class MlpNetwork implements Network {
       }
       // −¼ Σ rᵢxᵢ⁴: ∇ᵢ = −rᵢxᵢ³, Δ = −3 Σ rᵢxᵢ².
       if (this.#quarticBlock !== null) {
-        const r = read(this.#quarticBlock);
+        const stored = read(this.#quarticBlock);
+        const r = this.#quarticScale === 1 ? stored : tf.mul(stored, this.#quarticScale);
         const x2 = tf.square(x);
         value = tf.sub(value, tf.mul(0.25, tf.sum(tf.mul(tf.square(x2), r), 1)));
         if (gradient !== null) gradient = tf.sub(gradient, tf.mul(tf.mul(x2, x), r));
@@ -318,7 +322,7 @@ export class MlpNetwork implements Network {
       }
       if (this.#quadratic !== null) u += this.#quadraticScale * this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
       if (this.#quarticBlock !== null) {
-        for (let k = 0; k < d; k++) u -= 0.25 * (parameters[this.#quarticBlock.offset + k] as number) * (points[p * inputs + k] as number) ** 4;
+        for (let k = 0; k < d; k++) u -= 0.25 * this.#quarticScale * (parameters[this.#quarticBlock.offset + k] as number) * (points[p * inputs + k] as number) ** 4;
       }
       out[p] = u;
     }
@@ -417,7 +421,7 @@ export class MlpNetwork implements Network {
       const features = this.#quadratic!.features(tf, x);
       blocks.push({ columns: this.#quadraticScale === 1 ? features : (tf.mul(features, this.#quadraticScale) as Tensor2D) });
     }
-    if (this.#quarticBlock !== null) blocks.push({ columns: tf.mul(-0.25, tf.square(tf.square(x))) as Tensor2D });
+    if (this.#quarticBlock !== null) blocks.push({ columns: tf.mul(-0.25 * this.#quarticScale, tf.square(tf.square(x))) as Tensor2D });
     return blocks;
   }
 

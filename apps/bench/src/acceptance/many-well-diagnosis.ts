@@ -1,0 +1,122 @@
+/**
+ * Diagnosis of the many-well case: the sampler's model against the exact ρ_t over the forward run.
+ *
+ * The many-well (d = 32) is 16 independent copies of a 2-D well, π(a, c) ∝ e^{−a⁴+6a²+a/2}·N(c; 0, 1).
+ * Blurred by N(0, s²I) (the sampler's `smoothing`) and moved by the OU transition
+ * Y = aX + √(1 − a²)Z, a = e^{−t}, it stays a product: each c stays Gaussian,
+ * N(0, a²(1 + s²) + 1 − a²), and each a-coordinate's density is a 1-D integral against the
+ * well's marginal (a grid of 4001 nodes on [−4, 4]). Exact draws of ρ_t are exact many-well
+ * draws moved by the blur and the transition.
+ *
+ * Run (apps/bench): node --conditions=@minevo/source --import tsx src/acceptance/many-well-diagnosis.ts
+ *   [--smoothing 0] [--sketch gaussian] [--n 400] [--epsilon 1e-6] [--points 2000]
+ *   [--extra-fit-points 2000] [--fit-jitter 0.3] [--mala-fraction 1] [--widths 32,32]
+ *   [--input-length-scale 2] [--quartic] [--quartic-length-scale 1] [--fit-iterations 60] [--weight-decay 1e-4] [--dt 0.1]
+ *   [--restart-below <the sampler's default>] [--step-adaptation global|per-chain]
+ */
+import { parseArgs } from "node:util";
+import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
+import { doubleWellLogMarginal } from "@minevo/diffusion";
+import { useWasm } from "../ou-common.js";
+import { diagnoseForward } from "./forward-diagnosis.js";
+
+const { values } = parseArgs({
+  options: {
+    smoothing: { type: "string", default: "0" },
+    sketch: { type: "string", default: "gaussian" },
+    n: { type: "string", default: "400" },
+    epsilon: { type: "string", default: "1e-6" },
+    points: { type: "string", default: "2000" },
+    "extra-fit-points": { type: "string", default: "2000" },
+    "fit-jitter": { type: "string", default: "0.3" },
+    "mala-fraction": { type: "string", default: "1" },
+    widths: { type: "string", default: "32,32" },
+    "input-length-scale": { type: "string", default: "2" },
+    quartic: { type: "boolean", default: false },
+    "quartic-length-scale": { type: "string", default: "1" },
+    "fit-iterations": { type: "string", default: "60" },
+    "weight-decay": { type: "string", default: "1e-4" },
+    dt: { type: "string", default: "0.1" },
+    "restart-below": { type: "string" },
+    "step-adaptation": { type: "string", default: "global" },
+  },
+});
+const s = Number(values.smoothing);
+const d = 32;
+const count = 1000;
+
+await useWasm();
+const networkOptions = {
+  inputDim: d,
+  hiddenWidths: values.widths.split(",").map(Number),
+  activation: "tanh" as const,
+  inputLengthScale: Number(values["input-length-scale"]),
+  quadratic: { form: "diagonal" as const, learnable: true, initial: 0 },
+  ...(values.quartic ? { quartic: { initial: 0, lengthScale: Number(values["quartic-length-scale"]) } } : {}),
+};
+const manyWell = registries.target.configure("many-well", {}).create() as SamplingTarget;
+const draws = manyWell.sample!(RandomStream.fromSeed("many-well-diagnosis"), count);
+const noise = RandomStream.fromSeed("many-well-diagnosis-noise").fillNormal(new Float64Array(d * count), 0, 1);
+const grid = Float64Array.from({ length: 4001 }, (_, i) => -4 + i * 0.002);
+const logMarginal = Float64Array.from(grid, doubleWellLogMarginal);
+
+/** Exact draws of ρ_t and ∇log ρ_t there. */
+function exactAt(t: number): { points: Float64Array; score: Float64Array } {
+  const a = Math.exp(-t);
+  const spread = a * a * s * s + 1 - a * a;
+  const points = new Float64Array(d * count);
+  for (let i = 0; i < d * count; i++) points[i] = a * (draws[i] as number) + Math.sqrt(spread) * (noise[i] as number);
+  const score = new Float64Array(d * count);
+  const cVariance = a * a * (1 + s * s) + 1 - a * a;
+  const logWeight = new Float64Array(grid.length);
+  for (let j = 0; j < count; j++) {
+    for (let k = 0; k < d; k += 2) {
+      const y = points[j * d + k] as number;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < grid.length; i++) {
+        const r = y - a * (grid[i] as number);
+        logWeight[i] = (logMarginal[i] as number) - (r * r) / (2 * spread);
+        max = Math.max(max, logWeight[i] as number);
+      }
+      let total = 0;
+      let g = 0;
+      for (let i = 0; i < grid.length; i++) {
+        const w = Math.exp((logWeight[i] as number) - max);
+        if (w < 1e-300) continue;
+        total += w;
+        g -= (w * (y - a * (grid[i] as number))) / spread;
+      }
+      score[j * d + k] = g / total;
+      score[j * d + k + 1] = -(points[j * d + k + 1] as number) / cVariance;
+    }
+  }
+  return { points, score };
+}
+
+await diagnoseForward({
+  networkOptions,
+  target: manyWell,
+  exactAt,
+  dt: Number(values.dt),
+  show: 4,
+  logZ: 164.6957,
+  run: {
+    numPoints: Number(values.points),
+    pointScale: 1.5,
+    numSamples: 2000,
+    numExtraFitPoints: Number(values["extra-fit-points"]),
+    fitIterations: Number(values["fit-iterations"]),
+    weightDecay: Number(values["weight-decay"]),
+    pointSource: {
+      kind: "mala",
+      fraction: Number(values["mala-fraction"]),
+      fitJitter: Number(values["fit-jitter"]),
+      ...(values["restart-below"] !== undefined ? { restartBelow: Number(values["restart-below"]) } : {}),
+      stepAdaptation: values["step-adaptation"] as "global",
+    },
+    ...(s > 0 ? { smoothing: s } : {}),
+    sketch: values.sketch as "gaussian",
+    sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
+    seed: 0,
+  },
+});
