@@ -168,6 +168,38 @@ describe("fitInitialCondition", () => {
     });
   }
 
+  it("weight decay in the function's units: length scales of the explicit terms leave the fit alone", async () => {
+    // The same functions, parametrised with ℓ_q = 3 and ℓ_r = 2 (their coefficients stored ×9 and ×16):
+    // with the decay on sθ (s = parameterScales) the fitted functions agree; a decay on the stored θ
+    // would shrink the explicit terms' coefficients 81 and 256 times harder.
+    const options = (lq: number, lr: number) => ({ inputDim: 2, hiddenWidths: [6], quadratic: { form: "diagonal" as const, initial: 0.5, lengthScale: lq }, quartic: { initial: 0.1, lengthScale: lr } });
+    const plain = registries.network.create("mlp", options(1, 1));
+    const scaled = registries.network.create("mlp", options(3, 2));
+    expect(plain.parameterScales).toBeUndefined();
+    const q = scaled.parameterLayout.find((b) => b.name === "quadratic")!;
+    const r = scaled.parameterLayout.find((b) => b.name === "quartic")!;
+    expect(Array.from(scaled.parameterScales!.subarray(q.offset, q.offset + q.size))).toEqual([1 / 9, 1 / 9]);
+    expect(Array.from(scaled.parameterScales!.subarray(r.offset, r.offset + r.size))).toEqual([1 / 16, 1 / 16]);
+    expect(scaled.parameterScales![0]).toBe(1);
+    const points = RandomStream.fromSeed(31).normals(2 * 60).map((v) => 1.5 * v);
+    // A double well in x₁ and a Gaussian in x₂: the quartic and quadratic terms carry most of it.
+    const target = { value: (x: Float64Array) => -((x[0] as number) ** 4) + 2 * (x[0] as number) ** 2 - 0.5 * (x[1] as number) ** 2 };
+    const fit = (network: typeof plain) =>
+      fitInitialCondition({ tf, network, parameters: network.initialParameters(RandomStream.fromSeed(32)), points, target, weightDecay: 1e-2, maxIterations: 40, tolerance: 0 });
+    const [a, b] = [await fit(plain), await fit(scaled)];
+    const ua = plain.referenceValues!(a.parameters, points, 60);
+    const ub = scaled.referenceValues!(b.parameters, points, 60);
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < 60; i++) {
+      worst = Math.max(worst, Math.abs((ua[i] as number) - (ub[i] as number)));
+      scale = Math.max(scale, Math.abs(ua[i] as number));
+    }
+    expect(worst).toBeLessThan(1e-3 * scale);
+    // The same natural-unit coefficients: r stored ×16.
+    expect(b.parameters[r.offset]! / 16).toBeCloseTo(a.parameters[r.offset]!, 3);
+  });
+
   it("checks its inputs", async () => {
     const network = quadraticNetwork(2);
     const base = { tf, network, parameters: new Float64Array(6), points: new Float64Array([0, 1, 2, 3]), target: { value: () => 1 } };

@@ -1,9 +1,11 @@
 /**
  * The initial condition: fit u_θ to a given function g by Levenberg–Marquardt with weight decay,
  *
- *     min ½‖u_θ(X) − g(X)‖² (+ ½w Σₖ‖∂ₖu_θ(X) − ∂ₖg(X)‖²) + ½ν|X|‖θ‖²,
+ *     min ½‖u_θ(X) − g(X)‖² (+ ½w Σₖ‖∂ₖu_θ(X) − ∂ₖg(X)‖²) + ½ν|X|‖sθ‖²,
  *
- * and report how good the fit is, derivatives included.
+ * and report how good the fit is, derivatives included. s is the network's `parameterScales`
+ * (1 for most networks): the decay acts on coefficients in the function's own units, so a length
+ * scale of an explicit term (which only changes the minimal-norm metric of θ̇) leaves the fit alone.
  *
  * Why the weight decay ν: a fit by (nearly) unregularised least squares matches the values but
  * not the derivatives — in the STABILITY study max|Δu| at the points was 1.5e4 against an exact
@@ -54,7 +56,10 @@ export interface InitialFitOptions {
   /** The fit points X, N×(d+c) row-major. */
   readonly points: Float64Array;
   readonly target: InitialConditionTarget;
-  /** ν: the weight decay, scaled by |X|. Default 1e-4 (the STABILITY recipe; 1e-5…1e-3 work). */
+  /**
+   * ν: the weight decay, scaled by |X|, on sθ (s = `network.parameterScales`, 1 when undefined).
+   * Default 1e-4 (the STABILITY recipe; 1e-5…1e-3 work).
+   */
   readonly weightDecay?: number;
   /** Also fit ∇ₓu to ∇ₓg (needs `target.gradient`). Default false. */
   readonly fitGradients?: boolean;
@@ -258,6 +263,14 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
     gramPrecision === "float32" || (gramPrecision === "auto" && tf.getBackend() !== "cpu" && rows * p * Math.min(rows, p) > 2e8);
   const gradientScale = Math.sqrt(gradientWeight);
   const ridge = nu * numPoints;
+  // The weight decay acts on the coefficients in the function's own units (Network.parameterScales):
+  // ν|X|·s_k² per parameter, so a length scale changes θ̇'s metric but not the fit. All s_k = 1: the scalar ridge.
+  const scales = network.parameterScales;
+  if (scales !== undefined && (scales.length !== p || !scales.every((v) => v > 0 && Number.isFinite(v)))) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `the network's parameterScales must be ${p} finite positive numbers (one per parameter)`, { field: "parameterScales" });
+  }
+  const ridges = scales === undefined || scales.every((v) => v === 1) ? undefined : Float64Array.from(scales, (v) => ridge * v * v);
+  const ridgeOf = (k: number): number => (ridges === undefined ? ridge : (ridges[k] as number));
   const pointsTensor = tf.tensor2d(Float32Array.from(options.points), [numPoints, width]);
 
   // r = [u − g; √w (∇u − ∇g)] and the objective ½‖r‖² + ½ν|X|‖θ‖².
@@ -273,9 +286,9 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
       }
       let loss = 0;
       for (let i = 0; i < rows; i++) loss += (residual[i] as number) ** 2;
-      let theta2 = 0;
-      for (let k = 0; k < p; k++) theta2 += (theta[k] as number) ** 2;
-      return { residual, loss: 0.5 * loss + 0.5 * ridge * theta2 };
+      let decay = 0;
+      for (let k = 0; k < p; k++) decay += ridgeOf(k) * (theta[k] as number) ** 2;
+      return { residual, loss: 0.5 * loss + 0.5 * decay };
     } finally {
       evaluation.dispose();
     }
@@ -347,8 +360,9 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
       const jacobian = await stackedJacobian(theta);
       lap("jacobian");
       const gradient = transposeTimesVector({ rows, cols: p, data: jacobian }, current.residual);
-      for (let k = 0; k < p; k++) gradient[k] = (gradient[k] as number) + ridge * (theta[k] as number);
-      const primal = p <= rows;
+      for (let k = 0; k < p; k++) gradient[k] = (gradient[k] as number) + ridgeOf(k) * (theta[k] as number);
+      // The dual (Woodbury) step needs one scalar ridge: with per-parameter ridges, solve p×p.
+      const primal = p <= rows || ridges !== undefined;
       const normal = useBackendGram
         ? await backendGram(tf, jacobian, rows, p, primal)
         : primal
@@ -374,7 +388,7 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
         trials++;
         try {
           step = primal
-            ? primalStep(normal.data, p, gradient, ridge, damping, diagonalMean)
+            ? primalStep(normal.data, p, gradient, ridgeOf, damping, diagonalMean)
             : dualStep(jacobian, rows, p, normal.data, gradient, ridge + damping * diagonalMean);
         } catch (error) {
           // Positive definite in exact arithmetic whenever ν or μ > 0, but a float32 Gram (or a
@@ -396,7 +410,7 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
           for (let k = 0; k < p; k++) {
             const sk = step[k] as number;
             predicted -= (gradient[k] as number) * sk;
-            curvature += ridge * sk * sk;
+            curvature += ridgeOf(k) * sk * sk;
           }
           predicted -= 0.5 * curvature;
         }
@@ -515,12 +529,12 @@ export async function backendGram(tf: TensorFlow, jacobian: Float64Array, rows: 
   }
 }
 
-/** (JᵀJ + ν|X| I + μ (diag JᵀJ + 10⁻⁶ mean diag)) δ = −g, in float64. */
-function primalStep(gram: Float64Array, p: number, gradient: Float64Array, ridge: number, damping: number, diagonalMean: number): Float64Array {
+/** (JᵀJ + ν|X| diag(s²) + μ (diag JᵀJ + 10⁻⁶ mean diag)) δ = −g, in float64. */
+function primalStep(gram: Float64Array, p: number, gradient: Float64Array, ridgeOf: (k: number) => number, damping: number, diagonalMean: number): Float64Array {
   const system = new Float64Array(gram);
   for (let k = 0; k < p; k++) {
     const dk = gram[k * p + k] as number;
-    system[k * p + k] = dk + ridge + damping * (dk + 1e-6 * diagonalMean);
+    system[k * p + k] = dk + ridgeOf(k) + damping * (dk + 1e-6 * diagonalMean);
   }
   const step = factorise(system, p).solve(gradient);
   for (let k = 0; k < p; k++) step[k] = -(step[k] as number);

@@ -55,6 +55,8 @@ export class MlpNetwork implements Network {
   readonly parameterLayout: readonly ParameterBlock[];
   /** The validated options this network was built from (recorded by toJSON). */
   readonly options: MlpOptions;
+  /** 1/ℓ_q² over the quadratic block, 1/ℓ_r⁴ over the quartic block, 1 elsewhere; undefined when both are 1. */
+  readonly parameterScales?: Float64Array;
   readonly #layers: readonly DenseLayer[];
   readonly #outputWeight: ParameterBlock;
   readonly #outputBias: ParameterBlock;
@@ -112,6 +114,12 @@ export class MlpNetwork implements Network {
     this.#outputBias = byName.get("output.bias")!;
     this.#quadraticBlock = byName.get("quadratic") ?? null;
     this.#quarticBlock = byName.get("quartic") ?? null;
+    if (this.#quadraticScale !== 1 || this.#quarticScale !== 1) {
+      const scales = new Float64Array(this.numParameters).fill(1);
+      if (this.#quadraticBlock !== null) scales.fill(this.#quadraticScale, this.#quadraticBlock.offset, this.#quadraticBlock.offset + this.#quadraticBlock.size);
+      if (this.#quarticBlock !== null) scales.fill(this.#quarticScale, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
+      this.parameterScales = scales;
+    }
   }
 
   initialParameters(random: RandomStream): Float64Array {

@@ -2,7 +2,8 @@
  * The sampler's model against an exact ρ_t over the forward run: the part the target-specific
  * diagnoses (banana-diagnosis.ts, funnel-diagnosis.ts) share. A diagnosis supplies exact draws of
  * ρ_t with ∇log ρ_t there; at every `dt` of forward time this prints the relative score error
- * E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on them, where the worst draws sit, r_λ and max|f|. The run is
+ * E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on them, where the worst draws sit, r_λ and max|f| (and every
+ * 30 s of wall time where the forward run has got to). The run is
  * observed, not judged: the sampler's checks are off, since a broken-down model is what this
  * looks at.
  */
@@ -64,6 +65,7 @@ export interface DiagnosisOptions {
 export async function diagnoseForward(options: DiagnosisOptions): Promise<void> {
   const network = registries.network.create("mlp", options.networkOptions as never) as Network;
   let next = 0;
+  let lastLine = performance.now();
   const pending: Promise<void>[] = [];
   await runOuSampler({
     tf,
@@ -75,7 +77,13 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
     maxTerminalSpread: Number.POSITIVE_INFINITY,
     onProgress: (event: OuSamplerProgress) => {
       if (event.stage === "fit" && event.iteration % 20 === 0) console.log(`fit ${event.iteration}: value RMS ${event.valueRms.toExponential(2)}`);
-      if (event.stage !== "forward" || event.t < next) return;
+      if (event.stage !== "forward") return;
+      const now = performance.now();
+      if (now - lastLine > 30_000) {
+        lastLine = now;
+        console.log(`  forward t = ${event.t.toExponential(3)}, ${event.acceptedSteps} steps (+${event.rejectedSteps} rejected), r_λ ${event.effectiveRank.toFixed(1)}, max|f| ${event.maxAbsRhs.toExponential(2)}`);
+      }
+      if (event.t < next) return;
       next = event.t + options.dt;
       const { parameters, t, effectiveRank, maxAbsRhs } = event;
       const exact = options.exactAt(t);

@@ -63,6 +63,14 @@ export interface Network {
   readonly numParameters: number;
   /** The blocks of θ in order; offsets are contiguous and sizes sum to p. */
   readonly parameterLayout: readonly ParameterBlock[];
+  /**
+   * Per parameter, the factor s_k that turns the stored θ_k into a coefficient in the function's
+   * own units (1/ℓ_q² for the mlp's quadratic term with a length scale ℓ_q, 1/ℓ_r⁴ for its
+   * quartic term). Such a reparametrisation leaves the functions alone and scales the Jacobian
+   * columns, i.e. the metric of the minimal-norm step θ̇; the initial fit's weight decay acts on
+   * s_kθ_k so that it leaves the fit alone too. Undefined: every s_k = 1.
+   */
+  readonly parameterScales?: Float64Array;
   /** A fresh θ drawn from `random` by the network's initialisation scheme. */
   initialParameters(random: RandomStream): Float64Array;
   /**
