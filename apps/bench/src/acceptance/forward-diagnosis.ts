@@ -7,6 +7,7 @@
  * observed, not judged: the sampler's checks are off, since a broken-down model is what this
  * looks at.
  */
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { registries, type Network, type SamplingTarget } from "@minevo/core";
 import { runOuSampler, type OuSamplerOptions, type OuSamplerProgress } from "@minevo/diffusion";
 import { tf } from "../ou-common.js";
@@ -95,4 +96,71 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
     )
     .catch((error: Error) => console.log(`stopped: ${error.message.slice(0, 300)}`));
   await Promise.all(pending);
+}
+
+/** The defaults a diagnosis gives the shared command-line options (`diagnosisArguments`). */
+export interface DiagnosisDefaults {
+  readonly smoothing: number;
+  readonly n: number;
+  readonly points: number;
+  readonly extraFitPoints: number;
+  readonly fitJitter: number;
+  readonly malaFraction: number;
+  readonly inputLengthScale: number;
+  readonly fitIterations: number;
+}
+
+/**
+ * The command-line options every MALA-point diagnosis takes, parsed with the diagnosis' own
+ * `extra` options: --smoothing (0: no blur) --sketch --n --epsilon --points --extra-fit-points
+ * --fit-jitter --mala-fraction --widths --input-length-scale --fit-iterations --weight-decay --dt
+ * --restart-below (default: the sampler's) --step-adaptation global|per-chain --point-scale.
+ */
+export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullable<ParseArgsConfig["options"]>, pointScale: number) {
+  const parsed = parseArgs({
+    options: {
+      smoothing: { type: "string", default: String(defaults.smoothing) },
+      sketch: { type: "string", default: "gaussian" },
+      n: { type: "string", default: String(defaults.n) },
+      epsilon: { type: "string", default: "1e-6" },
+      points: { type: "string", default: String(defaults.points) },
+      "extra-fit-points": { type: "string", default: String(defaults.extraFitPoints) },
+      "fit-jitter": { type: "string", default: String(defaults.fitJitter) },
+      "mala-fraction": { type: "string", default: String(defaults.malaFraction) },
+      widths: { type: "string", default: "32,32" },
+      "input-length-scale": { type: "string", default: String(defaults.inputLengthScale) },
+      "fit-iterations": { type: "string", default: String(defaults.fitIterations) },
+      "weight-decay": { type: "string", default: "1e-4" },
+      dt: { type: "string", default: "0.1" },
+      "restart-below": { type: "string" },
+      "step-adaptation": { type: "string", default: "global" },
+      "point-scale": { type: "string", default: String(pointScale) },
+      ...extra,
+    },
+  });
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const shared = values as Record<string, string | undefined>;
+  const smoothing = Number(shared["smoothing"]);
+  const at = (name: string): number => Number(shared[name]);
+  /** The sampler options these arguments set (network, target and checks aside). */
+  const run: DiagnosisOptions["run"] = {
+    numPoints: at("points"),
+    pointScale: at("point-scale"),
+    numSamples: 2000,
+    numExtraFitPoints: at("extra-fit-points"),
+    fitIterations: at("fit-iterations"),
+    weightDecay: at("weight-decay"),
+    pointSource: {
+      kind: "mala",
+      fraction: at("mala-fraction"),
+      fitJitter: at("fit-jitter"),
+      ...(shared["restart-below"] !== undefined ? { restartBelow: at("restart-below") } : {}),
+      stepAdaptation: shared["step-adaptation"] as "global",
+    },
+    ...(smoothing > 0 ? { smoothing } : {}),
+    sketch: shared["sketch"] as "gaussian",
+    sketchOptions: { sketchSize: at("n"), regularisation: { kind: "relative-trace", epsilon: at("epsilon") } },
+    seed: 0,
+  };
+  return { values, smoothing, run, widths: shared["widths"]!.split(",").map(Number), inputLengthScale: at("input-length-scale"), dt: at("dt") };
 }

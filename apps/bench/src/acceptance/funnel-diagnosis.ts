@@ -18,35 +18,16 @@
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
  *   (--smoothing 0: no blur)
  */
-import { parseArgs } from "node:util";
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { malaPoints } from "@minevo/diffusion";
 import { tf, useWasm } from "../ou-common.js";
-import { diagnoseForward } from "./forward-diagnosis.js";
+import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
-const { values } = parseArgs({
-  options: {
-    smoothing: { type: "string", default: "0.2" },
-    sketch: { type: "string", default: "gaussian" },
-    n: { type: "string", default: "400" },
-    epsilon: { type: "string", default: "1e-6" },
-    points: { type: "string", default: "1500" },
-    "extra-fit-points": { type: "string", default: "1500" },
-    "fit-jitter": { type: "string", default: "0.2" },
-    "mala-fraction": { type: "string", default: "0.8" },
-    widths: { type: "string", default: "32,32" },
-    "input-length-scale": { type: "string", default: "3" },
-    "fit-iterations": { type: "string", default: "100" },
-    "weight-decay": { type: "string", default: "1e-4" },
-    dt: { type: "string", default: "0.1" },
-    "step-adaptation": { type: "string", default: "global" },
-    "chain-steps": { type: "string", default: "300" },
-    "restart-below": { type: "string" },
-    "point-scale": { type: "string", default: "1" },
-    "points-only": { type: "boolean", default: false },
-  },
-});
-const s = Number(values.smoothing);
+const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArguments(
+  { smoothing: 0.2, n: 400, points: 1500, extraFitPoints: 1500, fitJitter: 0.2, malaFraction: 0.8, inputLengthScale: 3, fitIterations: 100 },
+  { "chain-steps": { type: "string", default: "300" }, "points-only": { type: "boolean", default: false } },
+  1,
+);
 const d = 10;
 const variance0 = 9;
 const count = 1000;
@@ -54,9 +35,9 @@ const count = 1000;
 await useWasm();
 const networkOptions = {
   inputDim: d,
-  hiddenWidths: values.widths.split(",").map(Number),
+  hiddenWidths: widths,
   activation: "tanh" as const,
-  inputLengthScale: Number(values["input-length-scale"]),
+  inputLengthScale,
   quadratic: { form: "symmetric" as const, learnable: true, initial: 0 },
 };
 const funnel = registries.target.configure("funnel", {}).create() as SamplingTarget;
@@ -103,7 +84,7 @@ function exactAt(t: number): { points: Float64Array; score: Float64Array } {
 }
 
 if (values["points-only"]) {
-  const chains = Math.round(Number(values["mala-fraction"]) * Number(values.points));
+  const chains = Math.round(Number(values["mala-fraction"]) * Number(values["points"]));
   const result = malaPoints({
     tf,
     target: funnel,
@@ -142,27 +123,8 @@ await diagnoseForward({
   networkOptions,
   target: funnel,
   exactAt,
-  dt: Number(values.dt),
+  dt,
   show: 2,
   logZ: 0,
-  run: {
-    numPoints: Number(values.points),
-    pointScale: Number(values["point-scale"]),
-    numSamples: 2000,
-    numExtraFitPoints: Number(values["extra-fit-points"]),
-    fitIterations: Number(values["fit-iterations"]),
-    weightDecay: Number(values["weight-decay"]),
-    pointSource: {
-      kind: "mala",
-      fraction: Number(values["mala-fraction"]),
-      fitJitter: Number(values["fit-jitter"]),
-      steps: Number(values["chain-steps"]),
-      ...(values["restart-below"] !== undefined ? { restartBelow: Number(values["restart-below"]) } : {}),
-      stepAdaptation: values["step-adaptation"] as "global",
-    },
-    ...(s > 0 ? { smoothing: s } : {}),
-    sketch: values.sketch as "gaussian",
-    sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
-    seed: 0,
-  },
+  run: { ...run, pointSource: { ...(run.pointSource as object), kind: "mala", steps: Number(values["chain-steps"]) } },
 });

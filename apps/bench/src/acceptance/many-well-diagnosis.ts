@@ -14,45 +14,27 @@
  *   [--input-length-scale 2] [--quartic] [--quartic-length-scale 1] [--fit-iterations 60] [--weight-decay 1e-4] [--dt 0.1]
  *   [--restart-below <the sampler's default>] [--step-adaptation global|per-chain]
  */
-import { parseArgs } from "node:util";
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { doubleWellLogMarginal } from "@minevo/diffusion";
 import { useWasm } from "../ou-common.js";
-import { diagnoseForward } from "./forward-diagnosis.js";
+import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
-const { values } = parseArgs({
-  options: {
-    smoothing: { type: "string", default: "0" },
-    sketch: { type: "string", default: "gaussian" },
-    n: { type: "string", default: "400" },
-    epsilon: { type: "string", default: "1e-6" },
-    points: { type: "string", default: "2000" },
-    "extra-fit-points": { type: "string", default: "2000" },
-    "fit-jitter": { type: "string", default: "0.3" },
-    "mala-fraction": { type: "string", default: "1" },
-    widths: { type: "string", default: "32,32" },
-    "input-length-scale": { type: "string", default: "2" },
-    quartic: { type: "boolean", default: false },
-    "quartic-length-scale": { type: "string", default: "1" },
-    "fit-iterations": { type: "string", default: "60" },
-    "weight-decay": { type: "string", default: "1e-4" },
-    dt: { type: "string", default: "0.1" },
-    "restart-below": { type: "string" },
-    "step-adaptation": { type: "string", default: "global" },
-  },
-});
-const s = Number(values.smoothing);
+const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArguments(
+  { smoothing: 0, n: 400, points: 2000, extraFitPoints: 2000, fitJitter: 0.3, malaFraction: 1, inputLengthScale: 2, fitIterations: 60 },
+  { quartic: { type: "boolean", default: false }, "quartic-length-scale": { type: "string", default: "1" } },
+  1.5,
+);
 const d = 32;
 const count = 1000;
 
 await useWasm();
 const networkOptions = {
   inputDim: d,
-  hiddenWidths: values.widths.split(",").map(Number),
+  hiddenWidths: widths,
   activation: "tanh" as const,
-  inputLengthScale: Number(values["input-length-scale"]),
+  inputLengthScale,
   quadratic: { form: "diagonal" as const, learnable: true, initial: 0 },
-  ...(values.quartic ? { quartic: { initial: 0, lengthScale: Number(values["quartic-length-scale"]) } } : {}),
+  ...(values["quartic"] === true ? { quartic: { initial: 0, lengthScale: Number(values["quartic-length-scale"]) } } : {}),
 };
 const manyWell = registries.target.configure("many-well", {}).create() as SamplingTarget;
 const draws = manyWell.sample!(RandomStream.fromSeed("many-well-diagnosis"), count);
@@ -97,26 +79,8 @@ await diagnoseForward({
   networkOptions,
   target: manyWell,
   exactAt,
-  dt: Number(values.dt),
+  dt,
   show: 4,
   logZ: 164.6957,
-  run: {
-    numPoints: Number(values.points),
-    pointScale: 1.5,
-    numSamples: 2000,
-    numExtraFitPoints: Number(values["extra-fit-points"]),
-    fitIterations: Number(values["fit-iterations"]),
-    weightDecay: Number(values["weight-decay"]),
-    pointSource: {
-      kind: "mala",
-      fraction: Number(values["mala-fraction"]),
-      fitJitter: Number(values["fit-jitter"]),
-      ...(values["restart-below"] !== undefined ? { restartBelow: Number(values["restart-below"]) } : {}),
-      stepAdaptation: values["step-adaptation"] as "global",
-    },
-    ...(s > 0 ? { smoothing: s } : {}),
-    sketch: values.sketch as "gaussian",
-    sketchOptions: { sketchSize: Number(values.n), regularisation: { kind: "relative-trace", epsilon: Number(values.epsilon) } },
-    seed: 0,
-  },
+  run,
 });
