@@ -282,7 +282,12 @@ export const samplerCases: readonly SamplerCase[] = [
       "(3) With the mlp's new learnable quartic term −¼Σrᵢxᵢ⁴, 1900 MALA + 100 broad points: the fit reached value RMS 0.017 (60 iterations; against 37 without the term), but the forward run started at max|f| 2.5·10⁵ — the broad points in the quartic tails, where |∇log π̃|² ~ 10⁵ is exact — and went to NaN at t = 0.49. " +
       "(4) As (3) with all 2000 points from MALA (the message above): fit value RMS 0.037; max|f| 2.3·10⁵ at t = 0.06, then r_λ fell from 150 to 16 and max|f| grew to 1.6·10¹⁴ by t = 1.08, NaN at t = 1.86. " +
       "The quartic term serves the fit but not the evolution: for t > 0 ρ_t's tails are Gaussian (the OU kernel's), so the model's quartic coefficients must leave at once, and their Jacobian columns (−xᵢ⁴/4, up to ~10² at the points) dominate the kernel, so the minimal-norm step moves them first. " +
-      "Next: the quartic term in the fit only, handed over to the MLP before the evolution, or a time-dependent parametrisation of the tails.",
+      "Next: the quartic term in the fit only, handed over to the MLP before the evolution, or a time-dependent parametrisation of the tails. " +
+      "(5, 2026-12-04) `src/acceptance/many-well-diagnosis.ts` in apps/bench compares the model with the exact ρ_t (a product of 1-D quadratures; exact draws by the OU transition of exact draws), with every point from MALA chains (fit points = the points moved by N(0, 0.3²I)), n = 400, 60 LM iterations. " +
+      "Without the quartic term the fit stalls at value RMS 8.6 after 40 iterations (`--quartic` off; stopped by hand). " +
+      "The quartic term with ℓ_r = 2 (`--quartic --quartic-length-scale 2`: its Jacobian columns ÷ 16, so the minimal-norm step no longer moves r first; the fit's weight decay in the function's units) fits to value RMS 0.034, a relative score error of 1.2e-3 at t = 0, " +
+      "but the evolution breaks down at once: score error 1.3 at t = 0.021, max|f| from 973 to 1.3·10⁷ by t = 0.028 (20 steps, 20 rejected), the worst draws inside the wells (a ≈ 1.5–1.7), r_λ = n = 400 throughout; stopped by hand. " +
+      "So the quartic columns were not the only cause: with 2¹⁶ modes in d = 32 the step needs more than a 400-column sketch, or the fast relaxation inside the wells (curvature 24) a different start.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,
