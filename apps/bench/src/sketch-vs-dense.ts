@@ -174,6 +174,10 @@ if (parts.includes("B")) {
   const sketchSizes = (process.env["BENCH_B_SKETCHES"] ?? "100,200,400,800").split(",").map(Number);
   const strategiesB = (process.env["BENCH_B_STRATEGIES"] ?? "gaussian,nystrom").split(",") as ("gaussian" | "nystrom")[];
   const pointsB = process.env["BENCH_B_POINTS"] ?? "broad";
+  // BENCH_B_SOLUTIONS=1: also whole evolutions per strategy, scored against the exact ρ_t;
+  // BENCH_B_STEPS=0: without the per-step comparison.
+  const solutionsB = process.env["BENCH_B_SOLUTIONS"] === "1";
+  const stepsB = process.env["BENCH_B_STEPS"] !== "0";
   if (pointsB !== "broad" && pointsB !== "mala") throw new Error(`BENCH_B_POINTS = "${pointsB}": use broad (N(0, 4I)) or mala (chains on the formula)`);
   for (const s of strategiesB) if (s !== "gaussian" && s !== "nystrom") throw new Error(`BENCH_B_STRATEGIES: unknown strategy "${String(s)}"; use gaussian and/or nystrom`);
   for (const { d, width } of [
@@ -196,6 +200,39 @@ if (parts.includes("B")) {
     });
     console.log(`d = ${d}, p = ${p}: fit ${fit.cached ? "cached" : `${fit.seconds.toFixed(0)} s`} (${fit.iterations} iterations), value RMS ${fit.valueRms.toExponential(2)}`);
     const points = mala?.points ?? collocationPoints(N, d);
+    const tag = `d${String(d).padStart(3, "0")}${mala === undefined ? "" : "-mala"}`;
+    if (solutionsB) {
+      // Whole evolutions to the horizon from the same fit and points, one per strategy, each scored
+      // against the exact solution: what a step's error costs the solution, and the time it takes.
+      const solutionRows: string[] = [];
+      let denseRun: { seconds: number; error: number } | undefined;
+      for (const { strategy, n } of [{ strategy: "dense" as const, n: 0 }, ...strategiesB.flatMap((strategy) => sketchSizes.map((n) => ({ strategy, n })))]) {
+        const solver = recipeSolver({ dim: d, hiddenWidths: widths, sketch: strategy, sketchSize: n });
+        let largestRank = 0;
+        const begin = performance.now();
+        const result = await solver.evolve(
+          { parameters: fit.parameters, points },
+          { t1: horizonB, saveAt: [horizonB], onEvaluation: (diagnostics) => (largestRank = Math.max(largestRank, diagnostics.effectiveRank)) },
+        );
+        const seconds = (performance.now() - begin) / 1000;
+        const last = result.saved.find((snapshot) => Math.abs(snapshot.t - horizonB) < 1e-9);
+        const error = last === undefined ? Number.NaN : await relativeScoreError(solver.network, last.parameters, exact, horizonB);
+        solver.dispose();
+        if (n === 0) denseRun = { seconds, error };
+        const label = n === 0 ? "dense" : `${strategy} n = ${n}`;
+        const speed = denseRun === undefined ? Number.NaN : denseRun.seconds / seconds;
+        const ratio = denseRun === undefined ? Number.NaN : error / denseRun.error;
+        console.log(`  solution to t = ${horizonB}, ${label}: ${result.status}, ${seconds.toFixed(1)} s, ${result.stats.rhsEvaluations} RHS, largest r_λ ${largestRank.toFixed(1)}, score error ${error.toExponential(2)}`);
+        solutionRows.push(
+          `| ${d}${mala === undefined ? "" : " (MALA points)"} | ${p} | ${label} | ${seconds.toFixed(1)} (${result.stats.rhsEvaluations}, ${result.status}) | ${speed.toFixed(1)}× | ${largestRank.toFixed(1)} | ${error.toExponential(2)} | ${ratio.toFixed(2)} |`,
+        );
+      }
+      save(`sketch-vs-dense-B-${tag}-solutions.json`, { d, rows: solutionRows, horizon: horizonB, fitIterations: fit.iterations });
+    }
+    if (!stepsB) {
+      driver.dispose();
+      continue;
+    }
     const start = performance.now();
     const trajectory = await driver.evolve({ parameters: fit.parameters, points }, { t1: horizonB, saveAt: [...new Set([0, Math.min(1, horizonB), horizonB])] });
     const sketchedSeconds = (performance.now() - start) / 1000;
@@ -246,11 +283,13 @@ if (parts.includes("B")) {
         `the sketched evolution (n = 200) to t = ${horizonB} took ${sketchedSeconds.toFixed(0)} s for ${trajectory.stats.rhsEvaluations} RHS (${trajectory.status}); a dense one would take ≈ ${(denseSeconds.length > 0 ? (median(denseSeconds) * trajectory.stats.rhsEvaluations) / 60 : Number.NaN).toFixed(0)} min (that many RHS × the dense per-RHS time; not run).`
     );
     driver.dispose();
-    save(`sketch-vs-dense-B-d${String(d).padStart(3, "0")}${mala === undefined ? "" : "-mala"}.json`, { d, rows, verdict, fitIterations: fit.iterations, horizon: horizonB });
+    save(`sketch-vs-dense-B-${tag}.json`, { d, rows, verdict, fitIterations: fit.iterations, horizon: horizonB });
   }
 }
 {
-  const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.startsWith("sketch-vs-dense-B-")).sort() : [];
+  const allFiles = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.startsWith("sketch-vs-dense-B-")).sort() : [];
+  const files = allFiles.filter((f) => !f.endsWith("-solutions.json"));
+  const solutionFiles = allFiles.filter((f) => f.endsWith("-solutions.json"));
   const saved = files.map((f) => JSON.parse(readFileSync(resolve(resultsDir, f), "utf8")) as { date: string; d: number; rows: string[]; verdict: string; fitIterations: number; horizon: number });
   const rows = saved.flatMap((r) => r.rows);
   const verdicts = saved.map((r) => `${r.verdict} (run ${r.date.slice(0, 16)}Z, fit ${r.fitIterations} LM iterations, states up to t = ${r.horizon})`);
@@ -267,6 +306,18 @@ if (parts.includes("B")) {
   lines.push("");
   for (const v of verdicts) lines.push(`- ${v}`);
   lines.push("");
+  if (solutionFiles.length > 0) {
+    const solutions = solutionFiles.map((f) => JSON.parse(readFileSync(resolve(resultsDir, f), "utf8")) as { date: string; rows: string[]; horizon: number; fitIterations: number });
+    lines.push(
+      `**Part B, whole solutions** (BENCH_B_SOLUTIONS=1; runs ${solutions.map((r) => r.date.slice(0, 16)).join(", ")}Z): from the same fitted network and points, one forward evolution per strategy to t = ${solutions.map((r) => r.horizon).join(", ")} (dopri5, rtol = atol = 1e-4), ` +
+        "scored by the relative score error E|∇u_θ − ∇log ρ_t|²/E|∇log ρ_t|² on 2000 fresh exact samples of ρ_t; *speed* = dense evolution time / this one's, *error ratio* = this error / the dense one's.",
+    );
+    lines.push("");
+    lines.push("| d | p | strategy | evolution s (RHS, status) | speed vs dense | largest r_λ | score error | error vs dense |");
+    lines.push("|---:|---:|---|---:|---:|---:|---:|---:|");
+    lines.push(...solutions.flatMap((r) => r.rows));
+    lines.push("");
+  }
 }
 
 lines.push(
