@@ -431,6 +431,10 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fraction must be in (0, 1], got ${quote(fraction)}`, { field: "pointSource.fraction" });
   }
   const fitJitter = given.fitJitter ?? 0.5;
+  const stepAdaptation = given.stepAdaptation ?? "global";
+  if (stepAdaptation !== "global" && stepAdaptation !== "per-chain") {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.stepAdaptation must be "global" or "per-chain", got ${quote(stepAdaptation)}`, { field: "pointSource.stepAdaptation" });
+  }
   if (!(fitJitter >= 0) || !Number.isFinite(fitJitter)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
   }
@@ -440,7 +444,8 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     steps: given.steps ?? malaPointDefaults.steps,
     restartBelow: given.restartBelow ?? defaultRestartMargin(dim),
     fitJitter,
-    stepAdaptation: given.stepAdaptation ?? "global",
+    // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
+    ...(stepAdaptation === "per-chain" ? { stepAdaptation } : {}),
   };
 }
 
@@ -564,7 +569,7 @@ export async function runOuSampler<
     const drawn = (): Float64Array => {
       if (pointSource === undefined) return broad();
       const points = broad();
-      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation });
+      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation ?? "global" });
       chainPoints = chains.points;
       if (smoothing !== undefined) {
         // Draws of π moved by N(0, s²I) are draws of the blurred target the model starts from.

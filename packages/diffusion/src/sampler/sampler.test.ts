@@ -333,6 +333,7 @@ describe("collocation points from MALA on the formula", () => {
     await expect(runOuSampler({ tf, target, pointSource: "mala", collocationPoints: new Float64Array(20) })).rejects.toThrow(/give one of the two/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
     await expect(runOuSampler({ tf, target, pointSource: "chains" as never })).rejects.toThrow(/pointSource must be "broad", "mala"/);
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", stepAdaptation: "local" as never } })).rejects.toThrow(/pointSource.stepAdaptation must be "global" or "per-chain", got "local"/);
   });
 });
 
