@@ -159,7 +159,8 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
     },
     ...(smoothing > 0 ? { smoothing } : {}),
     sketch: shared["sketch"] as "gaussian",
-    sketchOptions: { sketchSize: at("n"), regularisation: { kind: "relative-trace", epsilon: at("epsilon") } },
+    // The dense step takes no sketch size.
+    sketchOptions: { ...(shared["sketch"] === "dense" ? {} : { sketchSize: at("n") }), regularisation: { kind: "relative-trace", epsilon: at("epsilon") } },
     seed: 0,
   };
   return { values, smoothing, run, widths: shared["widths"]!.split(",").map(Number), inputLengthScale: at("input-length-scale"), dt: at("dt") };
