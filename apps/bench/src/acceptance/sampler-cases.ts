@@ -290,7 +290,7 @@ export const samplerCases: readonly SamplerCase[] = [
       "The quartic term with ℓ_r = 2 (`--quartic --quartic-length-scale 2`: its Jacobian columns ÷ 16, so the minimal-norm step no longer moves r first; the fit's weight decay in the function's units) fits to value RMS 0.034, a relative score error of 1.2e-3 at t = 0, " +
       "but the evolution breaks down at once: score error 1.3 at t = 0.021, max|f| from 973 to 1.3·10⁷ by t = 0.028 (20 steps, 20 rejected), the worst draws inside the wells (a ≈ 1.5–1.7), r_λ = n = 400 throughout; stopped by hand. " +
       "So the quartic columns were not the only cause: with 2¹⁶ modes in d = 32 the step needs more than a 400-column sketch, or the fast relaxation inside the wells (curvature 24) a different start. " +
-      "(6) The same with the dense step (`--sketch dense`: the N×N kernel, no sketch): the fit gives a score error of 4.1e-4 at t = 0 and the kernel's effective rank is r_λ = 1290 of N = 2000, rising to 1643 by t = 5·10⁻⁴ (6 steps, 5 rejected, ~30 s per step); stopped by hand, an hour from t = 0.02 at that pace. " +
+      "(6) The same with the dense step (`--sketch dense`: the N×N kernel, no sketch): the fit gives a score error of 4.1e-4 at t = 0 and the kernel's effective rank is r_λ = 1290 of N = 2000, rising to 1643 by t = 5·10⁻⁴ (6 steps, 5 rejected, 15–30 s per step); stopped by hand, about an hour from t = 0.02 at that pace. " +
       "The step has nearly N degrees of freedom from the start, so no sketch much smaller than N can follow it, and the dense step is itself stiff here.",
     error: manyWellPositive,
     mcmcChains: 32,
