@@ -273,7 +273,7 @@ export async function fitInitialCondition(options: InitialFitOptions): Promise<I
   const ridgeOf = (k: number): number => (ridges === undefined ? ridge : (ridges[k] as number));
   const pointsTensor = tf.tensor2d(Float32Array.from(options.points), [numPoints, width]);
 
-  // r = [u − g; √w (∇u − ∇g)] and the objective ½‖r‖² + ½ν|X|‖θ‖².
+  // r = [u − g; √w (∇u − ∇g)] and the objective ½‖r‖² + ½ν|X|‖sθ‖².
   const residuals = async (theta: Float64Array): Promise<Residuals> => {
     const evaluation = network.evaluate(tf, theta, pointsTensor, { value: true, gradient: fitGradients });
     try {

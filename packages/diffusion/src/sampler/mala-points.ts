@@ -14,8 +14,8 @@
  * thirds of the chains of the many-well target (1002 of 1500), most of them in its bulk.
  */
 import { ErrorCode, MinevoError, quote, type RandomStream, type SamplingTarget, type TensorFlow } from "@minevo/core";
-import { evaluateAtPoints } from "../mcmc/chains.js";
-import { runMala } from "../mcmc/mala.js";
+import { evaluateAtPoints, type ChainContext, type ChainState } from "../mcmc/chains.js";
+import { malaTransition, runMala } from "../mcmc/mala.js";
 
 export interface MalaPointsOptions {
   readonly tf: TensorFlow;
@@ -124,50 +124,20 @@ const stepGain = 0.3;
 
 /**
  * `steps` MALA moves of `count` chains, each with its own step size h_c, adapted after every move
- * (`stepAdaptation: "per-chain"`). The proposal and acceptance are runMala's (mcmc/mala.ts).
+ * (`stepAdaptation: "per-chain"`); the moves are runMala's (`malaTransition`).
  */
 function perChainMala(target: SamplingTarget, tf: TensorFlow, random: RandomStream, initial: Float64Array, count: number, steps: number, h0: number): { finalPoints: Float64Array; stepSize: number } {
   const d = target.dim;
-  const points = Float64Array.from(initial);
-  let state = evaluateAtPoints(target, tf, points, count);
-  const logDensity = Float64Array.from(state.logDensity);
-  const score = Float64Array.from(state.score);
+  const evaluate = (points: Float64Array) => evaluateAtPoints(target, tf, points, count);
+  const context: ChainContext = { target, tf, random, numChains: count, dim: d, pointDim: d, evaluate };
+  const start = evaluate(initial);
+  const state: ChainState = { points: Float64Array.from(initial), logDensity: Float64Array.from(start.logDensity), score: Float64Array.from(start.score) };
   const logStep = new Float64Array(count).fill(Math.log(h0));
-  const proposal = new Float64Array(count * d);
-  const forward = new Float64Array(count);
+  const stepOf = (c: number): number => Math.exp(logStep[c] as number);
   for (let step = 0; step < steps; step++) {
-    for (let c = 0; c < count; c++) {
-      const h = Math.exp(logStep[c] as number);
-      const noiseScale = Math.sqrt(2 * h);
-      let squared = 0;
-      for (let i = 0; i < d; i++) {
-        const xi = random.normal();
-        squared += xi * xi;
-        proposal[c * d + i] = (points[c * d + i] as number) + h * (score[c * d + i] as number) + noiseScale * xi;
-      }
-      forward[c] = -0.5 * squared;
-    }
-    state = evaluateAtPoints(target, tf, proposal, count);
-    for (let c = 0; c < count; c++) {
-      const h = Math.exp(logStep[c] as number);
-      let backward = 0;
-      for (let i = 0; i < d; i++) {
-        const r = (points[c * d + i] as number) - (proposal[c * d + i] as number) - h * (state.score[c * d + i] as number);
-        backward += r * r;
-      }
-      const logAlpha = (state.logDensity[c] as number) - (logDensity[c] as number) - backward / (4 * h) - (forward[c] as number);
-      // A non-finite proposal (log π̃ or its score) is rejected: α = 0.
-      let finite = Number.isFinite(logAlpha);
-      for (let i = 0; finite && i < d; i++) finite = Number.isFinite(state.score[c * d + i] as number);
-      const alpha = finite ? Math.min(1, Math.exp(logAlpha)) : 0;
-      if (random.uniform() < alpha) {
-        points.set(proposal.subarray(c * d, (c + 1) * d), c * d);
-        score.set(state.score.subarray(c * d, (c + 1) * d), c * d);
-        logDensity[c] = state.logDensity[c] as number;
-      }
-      logStep[c] = (logStep[c] as number) + stepGain * (alpha - targetAcceptance);
-    }
+    const { acceptanceProbability } = malaTransition(context, state, stepOf);
+    for (let c = 0; c < count; c++) logStep[c] = (logStep[c] as number) + stepGain * ((acceptanceProbability[c] as number) - targetAcceptance);
   }
   const sorted = Float64Array.from(logStep).sort();
-  return { finalPoints: points, stepSize: Math.exp(sorted[Math.floor((count - 1) / 2)] as number) };
+  return { finalPoints: state.points, stepSize: Math.exp(sorted[Math.floor((count - 1) / 2)] as number) };
 }
