@@ -210,14 +210,20 @@ if (parts.includes("B")) {
         const solver = recipeSolver({ dim: d, hiddenWidths: widths, sketch: strategy, sketchSize: n });
         let largestRank = 0;
         const begin = performance.now();
-        const result = await solver.evolve(
-          { parameters: fit.parameters, points },
-          { t1: horizonB, saveAt: [horizonB], onEvaluation: (diagnostics) => (largestRank = Math.max(largestRank, diagnostics.effectiveRank)) },
-        );
-        const seconds = (performance.now() - begin) / 1000;
-        const last = result.saved.find((snapshot) => Math.abs(snapshot.t - horizonB) < 1e-9);
-        const error = last === undefined ? Number.NaN : await relativeScoreError(solver.network, last.parameters, exact, horizonB);
-        solver.dispose();
+        let result: Awaited<ReturnType<Solver["evolve"]>>;
+        let seconds: number;
+        let error: number;
+        try {
+          result = await solver.evolve(
+            { parameters: fit.parameters, points },
+            { t1: horizonB, saveAt: [horizonB], onEvaluation: (diagnostics) => (largestRank = Math.max(largestRank, diagnostics.effectiveRank)) },
+          );
+          seconds = (performance.now() - begin) / 1000;
+          const last = result.saved.find((snapshot) => Math.abs(snapshot.t - horizonB) < 1e-9);
+          error = last === undefined ? Number.NaN : await relativeScoreError(solver.network, last.parameters, exact, horizonB);
+        } finally {
+          solver.dispose();
+        }
         if (n === 0) denseRun = { seconds, error };
         const label = n === 0 ? "dense" : `${strategy} n = ${n}`;
         const speed = denseRun === undefined ? Number.NaN : denseRun.seconds / seconds;
