@@ -135,5 +135,6 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     const source = errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--point-source", "mala", "--out", out]));
     expect(source).toContain("--point-source mala is for unconditional runs");
     expect(errorLine(await runCli(["sample", "--point-source", "chains", "--out", out]))).toMatch(/--point-source.*chains.*broad, mala/);
+    expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--point-source", "smc", "--out", out]))).toContain("--point-source smc is for unconditional runs");
   });
 });

@@ -41,7 +41,7 @@ function sampleOptions(command: Command): Command {
     .option("--fit-iterations <n>", "Levenberg–Marquardt iterations of the initial fit (default 100)")
     .option("--smoothing <s>", "blur the initial condition: fit log(π̃ ∗ N(0, s²I)) instead of log π̃; the importance weights remove the blur (default none)")
     .option("--fit-gradients", "fit the target's score too, not only log π̃ (d + 1 rows per fit point; default off)")
-    .addOption(new Option("--point-source <source>", "collocation points from N(0, 4I), or 2/3 of them from short MALA chains on π̃ (default broad)").choices(["broad", "mala"]))
+    .addOption(new Option("--point-source <source>", "collocation points from N(0, 4I), or 2/3 of them from short MALA chains on π̃ (mala) or from tempered SMC from N(0, 4I) toward π̃ (smc; reaches regions local chains miss, e.g. a funnel's mouth) (default broad)").choices(["broad", "mala", "smc"]))
     .option("--extra-fit-points <k>", "fit points from N(0, 3²I) besides the collocation points (default 2000)")
     .option("--weight-decay <w>", "weight decay of the initial fit (default 1e-4)")
     .option("--horizon <T>", "the OU horizon T (default 5)")

@@ -55,9 +55,9 @@ export interface SampleCommandLine {
   readonly plots?: boolean;
 }
 
-function pointSourceFlag(text: string | undefined): "broad" | "mala" | undefined {
-  if (text === undefined || text === "broad" || text === "mala") return text;
-  throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad or mala, got ${quote(text)}`, { flag: "point-source" });
+function pointSourceFlag(text: string | undefined): "broad" | "mala" | "smc" | undefined {
+  if (text === undefined || text === "broad" || text === "mala" || text === "smc") return text;
+  throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad, mala or smc, got ${quote(text)}`, { flag: "point-source" });
 }
 
 function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {

@@ -36,8 +36,8 @@ export const sampleConfigSchema = z.strictObject({
   fitIterations: z.number().int().positive().optional(),
   /** Fit the target's score too (the fit's rows: d + 1 per point). */
   fitGradients: z.boolean().optional(),
-  /** "broad": N(0, 4I); "mala": 2/3 of the points from short MALA chains on π̃ (runOuSampler's pointSource). */
-  pointSource: z.enum(["broad", "mala"]).optional(),
+  /** "broad": N(0, 4I); "mala": 2/3 of the points from short MALA chains on π̃; "smc": 2/3 from tempered SMC (runOuSampler's pointSource). */
+  pointSource: z.enum(["broad", "mala", "smc"]).optional(),
   /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
   smoothing: z.number().positive().finite().nullable().optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
@@ -87,7 +87,7 @@ export interface ResolvedSampleConfig {
   readonly points: number;
   readonly fitIterations: number;
   readonly fitGradients: boolean;
-  readonly pointSource: "broad" | "mala";
+  readonly pointSource: "broad" | "mala" | "smc";
   /** null: no blur. */
   readonly smoothing: number | null;
   readonly extraFitPoints: number;

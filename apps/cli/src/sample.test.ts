@@ -212,6 +212,24 @@ describe("minevo sample --smoothing", () => {
   });
 });
 
+describe("minevo sample --point-source smc", () => {
+  it("draws 2/3 of the points by tempered SMC on the formula and samples the target", async () => {
+    const run = join(dir, "smc-points");
+    const outcome = await runCli([
+      "sample", "--target", "gaussian", "--target-option", "mean=[1,-1]", "--target-option", "diagonal=[0.5,2]", "--backend", "cpu",
+      "--samples", "1000", "--points", "150", "--extra-fit-points", "150", "--fit-iterations", "30", "--point-source", "smc",
+      "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const result = readJson(join(run, "result.json"));
+    expect((result.config as { pointSource: unknown }).pointSource).toBe("smc");
+    const exact = result.exact as { logZError: number; meanError: number[] };
+    expect(Math.abs(exact.logZError)).toBeLessThan(0.05);
+    for (const e of exact.meanError) expect(Math.abs(e)).toBeLessThan(0.15);
+    expect(result.essFraction as number).toBeGreaterThan(0.9);
+  });
+});
+
 describe("minevo sample: the sketch-saturation warning", () => {
   it("warns, in result.json and on stderr, when the effective rank reaches the sketch size, and names the fix", async () => {
     const run = join(dir, "saturated");

@@ -73,7 +73,7 @@ export {
   standardNormalLogDensity,
 } from "./sampler/reverse-flow.js";
 export type { ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
-export { runOuSampler, refineOuSampler } from "./sampler/ou-sampler.js";
+export { runOuSampler, refineOuSampler, smcPointSourceDefaults } from "./sampler/ou-sampler.js";
 export type {
   OuSamplerOptions,
   OuSamplerProgress,
@@ -85,9 +85,12 @@ export type {
   OuSamplerCheckpointOptions,
   OuRefinementOptions,
   MalaPointSource,
+  SmcPointSource,
 } from "./sampler/ou-sampler.js";
 export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
 export type { MalaPointsOptions, MalaPoints } from "./sampler/mala-points.js";
+export { smcPoints, smcPointDefaults } from "./sampler/smc-points.js";
+export type { SmcPointsOptions, SmcPoints, SmcStage } from "./sampler/smc-points.js";
 export { smoothedTarget, smoothingDefaults } from "./sampler/smoothing.js";
 export type { SmoothingOptions, SmoothedValues } from "./sampler/smoothing.js";
 export { encodeCheckpoint, decodeCheckpoint } from "./sampler/checkpoint.js";

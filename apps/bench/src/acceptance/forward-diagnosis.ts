@@ -114,7 +114,9 @@ export interface DiagnosisDefaults {
  * The command-line options every MALA-point diagnosis takes, parsed with the diagnosis' own
  * `extra` options: --smoothing (0: no blur) --sketch --n --epsilon --points --extra-fit-points
  * --fit-jitter --mala-fraction --widths --input-length-scale --fit-iterations --weight-decay --dt
- * --restart-below (default: the sampler's) --step-adaptation global|per-chain --point-scale.
+ * --restart-below (default: the sampler's) --step-adaptation global|per-chain --point-scale
+ * --point-source mala|smc (smc: tempered SMC particles instead of the chains, `--mala-fraction` of
+ * the points; --smc-reference s (default: the point scale) --smc-moves --smc-ess).
  */
 export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullable<ParseArgsConfig["options"]>, pointScale: number) {
   const parsed = parseArgs({
@@ -135,6 +137,10 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
       "restart-below": { type: "string" },
       "step-adaptation": { type: "string", default: "global" },
       "point-scale": { type: "string", default: String(pointScale) },
+      "point-source": { type: "string", default: "mala" },
+      "smc-reference": { type: "string" },
+      "smc-moves": { type: "string", default: "50" },
+      "smc-ess": { type: "string", default: "0.95" },
       ...extra,
     },
   });
@@ -150,13 +156,23 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
     numExtraFitPoints: at("extra-fit-points"),
     fitIterations: at("fit-iterations"),
     weightDecay: at("weight-decay"),
-    pointSource: {
-      kind: "mala",
-      fraction: at("mala-fraction"),
-      fitJitter: at("fit-jitter"),
-      ...(shared["restart-below"] !== undefined ? { restartBelow: at("restart-below") } : {}),
-      stepAdaptation: shared["step-adaptation"] as "global",
-    },
+    pointSource:
+      shared["point-source"] === "smc"
+        ? {
+            kind: "smc",
+            fraction: at("mala-fraction"),
+            fitJitter: at("fit-jitter"),
+            ...(shared["smc-reference"] !== undefined ? { reference: at("smc-reference") } : {}),
+            movesPerStage: at("smc-moves"),
+            essFraction: at("smc-ess"),
+          }
+        : {
+            kind: "mala",
+            fraction: at("mala-fraction"),
+            fitJitter: at("fit-jitter"),
+            ...(shared["restart-below"] !== undefined ? { restartBelow: at("restart-below") } : {}),
+            stepAdaptation: shared["step-adaptation"] as "global",
+          },
     ...(smoothing > 0 ? { smoothing } : {}),
     sketch: shared["sketch"] as "gaussian",
     // The dense step takes no sketch size.

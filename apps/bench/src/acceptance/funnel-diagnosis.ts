@@ -16,10 +16,11 @@
  *   [--input-length-scale 3] [--fit-iterations 100] [--weight-decay 1e-4] [--dt 0.1]
  *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
+ *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95]   (tempered SMC particles instead of the chains)
  *   (--smoothing 0: no blur)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
-import { malaPoints } from "@minevo/diffusion";
+import { malaPoints, smcPoints, type SmcPointSource } from "@minevo/diffusion";
 import { tf, useWasm } from "../ou-common.js";
 import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
@@ -85,7 +86,8 @@ function exactAt(t: number): { points: Float64Array; score: Float64Array } {
 
 if (values["points-only"]) {
   const chains = Math.round(Number(values["mala-fraction"]) * Number(values["points"]));
-  const result = malaPoints({
+  const smc = run.pointSource !== undefined && typeof run.pointSource === "object" && run.pointSource.kind === "smc" ? run.pointSource : undefined;
+  const result = smc !== undefined ? smcFunnelPoints(chains, smc) : malaPoints({
     tf,
     target: funnel,
     random: RandomStream.fromSeed("funnel-diagnosis-points"),
@@ -98,8 +100,24 @@ if (values["points-only"]) {
   const x0 = Array.from({ length: chains }, (_, j) => result.points[j * d] as number).sort((p, q) => p - q);
   const levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
   const exactQuantile = (p: number) => 3 * Math.SQRT2 * inverseErf(2 * p - 1);
-  console.log(`${chains} chains, ${result.restarted} restarted, step ${result.stepSize.toExponential(2)}; x₀ quantiles ${levels.map((p) => `${p * 100} %: ${(x0[Math.floor(p * (chains - 1))] as number).toFixed(2)} (π: ${exactQuantile(p).toFixed(2)})`).join(", ")}`);
+  console.log(`${chains} ${smc !== undefined ? "particles" : `chains, ${result.restarted} restarted`}, step ${result.stepSize.toExponential(2)}; x₀ quantiles ${levels.map((p) => `${p * 100} %: ${(x0[Math.floor(p * (chains - 1))] as number).toFixed(2)} (π: ${exactQuantile(p).toFixed(2)})`).join(", ")}`);
   process.exit(0);
+}
+
+/** The sampler's SMC particles alone (`--point-source smc --points-only`), with the SMC's own log Ẑ (exact 0). */
+function smcFunnelPoints(count: number, source: SmcPointSource): { points: Float64Array; stepSize: number; restarted: number } {
+  const started = performance.now();
+  const result = smcPoints({
+    tf,
+    target: funnel,
+    random: RandomStream.fromSeed("funnel-diagnosis-points"),
+    count,
+    start: source.reference ?? Number(values["point-scale"]),
+    movesPerStage: source.movesPerStage!,
+    essFraction: source.essFraction!,
+  });
+  console.log(`SMC: ${result.betas.length - 1} stages, log Ẑ ${result.logZ.toFixed(3)} (exact 0), ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { ...result, restarted: 0 };
 }
 
 /** erf⁻¹ by Newton's method on erf (Abramowitz–Stegun 7.1.26 is too coarse in the tails). */
@@ -126,5 +144,5 @@ await diagnoseForward({
   dt,
   show: 2,
   logZ: 0,
-  run: { ...run, pointSource: { ...(run.pointSource as object), kind: "mala", steps: Number(values["chain-steps"]) } },
+  run: { ...run, pointSource: (run.pointSource as { kind: string }).kind === "mala" ? { ...(run.pointSource as object), kind: "mala", steps: Number(values["chain-steps"]) } : run.pointSource! },
 });

@@ -61,7 +61,8 @@ export function defaultRestartMargin(d: number): number {
   return 10 + 3 * Math.sqrt(d / 2);
 }
 
-function positive(value: number, field: string, integer: boolean): number {
+/** `value` if it is a positive (integer) number; otherwise an InvalidOptions error naming `field`. */
+export function positiveOption(value: number, field: string, integer: boolean): number {
   if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
     throw new MinevoError(ErrorCode.InvalidOptions, `${field} must be a positive ${integer ? "integer" : "number"}, got ${quote(value)}`, { field });
   }
@@ -74,10 +75,10 @@ export function malaPoints(options: MalaPointsOptions): MalaPoints {
   if ((target.conditionDim ?? 0) > 0) {
     throw new MinevoError(ErrorCode.InvalidArgument, `MALA collocation points need a target without conditions; "${target.name}" has ${target.conditionDim}`);
   }
-  const count = positive(options.count, "count", true);
-  const steps = positive(options.steps ?? malaPointDefaults.steps, "steps", true);
-  const start = positive(options.start ?? malaPointDefaults.start, "start", false);
-  const stepSize = positive(options.stepSize ?? malaPointDefaults.stepSize, "stepSize", false);
+  const count = positiveOption(options.count, "count", true);
+  const steps = positiveOption(options.steps ?? malaPointDefaults.steps, "steps", true);
+  const start = positiveOption(options.start ?? malaPointDefaults.start, "start", false);
+  const stepSize = positiveOption(options.stepSize ?? malaPointDefaults.stepSize, "stepSize", false);
   const restartBelow = options.restartBelow ?? defaultRestartMargin(target.dim);
   if (!(restartBelow > 0)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `restartBelow must be positive (Infinity: never restart), got ${quote(restartBelow)}`, { field: "restartBelow" });

@@ -71,7 +71,8 @@ import { systematicResample } from "../diagnostics/resampling.js";
 import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
-import { defaultRestartMargin, malaPointDefaults, malaPoints } from "./mala-points.js";
+import { defaultRestartMargin, malaPointDefaults, malaPoints, positiveOption } from "./mala-points.js";
+import { smcPoints } from "./smc-points.js";
 import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
 
 export interface OuSamplerOptions<
@@ -118,9 +119,12 @@ export interface OuSamplerOptions<
    * on π̃ (`malaPoints`: no samples of π, chains started from N(0, pointScale²I), stuck chains
    * restarted), the rest broad; the extra fit points are the chain points, in turn, moved by
    * N(0, fitJitter²I) (fitPointScale is then unused). In higher dimensions a broad Gaussian leaves the target's mass almost
-   * without points (docs/design.md); this puts them there. Not with `collocationPoints`.
+   * without points (docs/design.md); this puts them there. `"smc"` or an `SmcPointSource`: the
+   * same, with the fraction's points from tempered SMC (`smcPoints`: particles from N(0, s²I)
+   * reweighted, resampled and moved toward π̃), which reaches regions local chains do not (a
+   * funnel's mouth). Not with `collocationPoints`.
    */
-  readonly pointSource?: "broad" | "mala" | MalaPointSource;
+  readonly pointSource?: "broad" | "mala" | "smc" | MalaPointSource | SmcPointSource;
   /**
    * Blur the initial condition: fit u_θ(0) to log(π̃ ∗ N(0, s²I)) (a number s, or
    * `{ scale: s, draws: K }`; K = 256 antithetic normal draws by default) instead of log π̃, and
@@ -419,28 +423,59 @@ export interface MalaPointSource {
   readonly stepAdaptation?: "global" | "per-chain";
 }
 
+/**
+ * Tempered-SMC collocation points (`pointSource`); the fields left out take their defaults. The
+ * defaults suit the funnel-like targets it is for: many small stages (essFraction 0.95) and
+ * 50 moves each cost ~10⁴ evaluations of log π̃ per particle-count, seconds on the CPU.
+ */
+export interface SmcPointSource {
+  readonly kind: "smc";
+  /** The fraction of the N collocation points that are particles. Default 2/3. */
+  readonly fraction?: number;
+  /** s: particles start from N(0, s²I), which should cover π's mass. Default pointScale. */
+  readonly reference?: number;
+  /** MALA moves per stage. Default 50. */
+  readonly movesPerStage?: number;
+  /** See `smcPoints`. Default 0.95. */
+  readonly essFraction?: number;
+  /** The jitter of the fit points around the particles. Default 0.5. */
+  readonly fitJitter?: number;
+}
+
+export const smcPointSourceDefaults = { movesPerStage: 50, essFraction: 0.95 } as const;
+
 /** `pointSource` with every default filled in (undefined: broad). */
-function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number) {
+function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number, pointScale: number) {
   if (source === undefined || source === "broad") return undefined;
-  const given: MalaPointSource = source === "mala" ? { kind: "mala" } : source;
-  if (typeof given !== "object" || given === null || given.kind !== "mala") {
-    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource must be "broad", "mala" or { kind: "mala", … }, got ${quote(source)}`, { field: "pointSource" });
+  const given: MalaPointSource | SmcPointSource = source === "mala" ? { kind: "mala" } : source === "smc" ? { kind: "smc" } : source;
+  if (typeof given !== "object" || given === null || (given.kind !== "mala" && given.kind !== "smc")) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource must be "broad", "mala", "smc", { kind: "mala", … } or { kind: "smc", … }, got ${quote(source)}`, { field: "pointSource" });
   }
   const fraction = given.fraction ?? 2 / 3;
   if (!(fraction > 0 && fraction <= 1)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fraction must be in (0, 1], got ${quote(fraction)}`, { field: "pointSource.fraction" });
   }
   const fitJitter = given.fitJitter ?? 0.5;
+  if (!(fitJitter >= 0) || !Number.isFinite(fitJitter)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
+  }
+  const chains = Math.max(given.kind === "smc" ? 2 : 1, Math.round(fraction * numPoints));
+  if (given.kind === "smc") {
+    const reference = positiveOption(given.reference ?? pointScale, "pointSource.reference", false);
+    const movesPerStage = positiveOption(given.movesPerStage ?? smcPointSourceDefaults.movesPerStage, "pointSource.movesPerStage", true);
+    const essFraction = given.essFraction ?? smcPointSourceDefaults.essFraction;
+    if (!(essFraction > 0 && essFraction < 1)) {
+      throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "pointSource.essFraction" });
+    }
+    return { kind: "smc" as const, chains, reference, movesPerStage, essFraction, fitJitter };
+  }
   const stepAdaptation = given.stepAdaptation ?? "global";
   if (stepAdaptation !== "global" && stepAdaptation !== "per-chain") {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.stepAdaptation must be "global" or "per-chain", got ${quote(stepAdaptation)}`, { field: "pointSource.stepAdaptation" });
   }
-  if (!(fitJitter >= 0) || !Number.isFinite(fitJitter)) {
-    throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
-  }
   return {
     kind: "mala" as const,
-    chains: Math.max(1, Math.round(fraction * numPoints)),
+    chains,
     steps: given.steps ?? malaPointDefaults.steps,
     restartBelow: given.restartBelow ?? defaultRestartMargin(dim),
     fitJitter,
@@ -481,11 +516,11 @@ export async function runOuSampler<
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
   }
-  const pointSource = resolvePointSource(options.pointSource, numPoints, d);
+  const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
+  const pointSource = resolvePointSource(options.pointSource, numPoints, d, pointScale);
   if (pointSource !== undefined && givenCollocation !== undefined) {
     throw new MinevoError(ErrorCode.InvalidOptions, "pointSource draws the collocation points, and collocationPoints gives them: give one of the two", { field: "pointSource" });
   }
-  const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
   const fitPointScale = positiveNumber(options.fitPointScale ?? 3, "fitPointScale");
   const horizon = positiveNumber(options.horizon ?? 5, "horizon");
   const numSamples = positiveInteger(options.numSamples ?? 5000, "numSamples");
@@ -569,8 +604,10 @@ export async function runOuSampler<
     const drawn = (): Float64Array => {
       if (pointSource === undefined) return broad();
       const points = broad();
-      const chains = malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation ?? "global" });
-      chainPoints = chains.points;
+      chainPoints =
+        pointSource.kind === "smc"
+          ? smcPoints({ tf, target, random: random.derive("smc-points"), count: pointSource.chains, start: pointSource.reference, movesPerStage: pointSource.movesPerStage, essFraction: pointSource.essFraction }).points
+          : malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation ?? "global" }).points;
       if (smoothing !== undefined) {
         // Draws of π moved by N(0, s²I) are draws of the blurred target the model starts from.
         const blur = random.derive("smoothing-points").fillNormal(new Float64Array(chainPoints.length), 0, smoothing.scale);
