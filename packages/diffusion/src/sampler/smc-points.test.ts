@@ -88,6 +88,13 @@ describe("smcPoints", () => {
     const broken = userTarget({ dim: 2, validate: false, logDensity: (x, t) => t.tidy(() => t.add(t.mul(-0.5, t.sum(t.square(x), 1)), t.log(t.sub(2, t.reshape(t.slice(x, [0, 0], [-1, 1]), [-1]))))) });
     // log(2 − x₀) is NaN for x₀ > 2, where a reference of scale 3 puts a quarter of the particles.
     expect(() => smcPoints({ tf, target: broken, random: RandomStream.fromSeed(1), count: 200, start: 3 })).toThrow(/log π̃ − log q at the particles.*log-weight \d+ is NaN/);
+    // π̃ = 0 for x₀ ≥ 2 (log π̃ = −∞ there, a quarter of the reference's particles): they drop out.
+    const halfPlane = userTarget({ dim: 2, validate: false, logDensity: (x, t) => t.tidy(() => t.add(t.mul(-0.5, t.sum(t.square(x), 1)), t.log(t.relu(t.sub(2, t.reshape(t.slice(x, [0, 0], [-1, 1]), [-1])))))) });
+    const kept = smcPoints({ tf, target: halfPlane, random: RandomStream.fromSeed(2), count: 200, start: 3 });
+    expect(quantileOfFirst(kept.points, 2, 1)).toBeLessThan(2);
+    expect(Number.isFinite(kept.logZ)).toBe(true);
+    const nowhere = userTarget({ dim: 2, validate: false, logDensity: (x, t) => t.tidy(() => t.log(t.relu(t.sub(-50, t.reshape(t.slice(x, [0, 0], [-1, 1]), [-1]))))) });
+    expect(() => smcPoints({ tf, target: nowhere, random: RandomStream.fromSeed(2), count: 50, start: 1 })).toThrow(/all 50 log-weights are −Infinity/);
     const joint = registries.target.create("joint-gaussian", {}) as SamplingTarget;
     expect(() => smcPoints({ tf, target: joint, random: RandomStream.fromSeed(1), count: 10 })).toThrow(/need a target without conditions/);
   });

@@ -79,12 +79,12 @@ const targetAcceptance = 0.574;
 /** The gain of the per-particle step-size update (as `malaPoints`' per-chain adaptation). */
 const stepGain = 0.3;
 
-/** The largest Δ ≤ rest with ESS(e^{Δδ}) ≥ goal, by bisection (the ESS falls as Δ grows). */
+/**
+ * The largest Δ ≤ rest with ESS(e^{Δδ}) ≥ goal, by bisection (the ESS falls as Δ grows). Entries
+ * δ = −∞ (π̃ = 0 there) have zero weight at every Δ > 0; `goal` counts the others only.
+ */
 function nextIncrement(delta: Float64Array, rest: number, goal: number): number {
-  const essAt = (step: number): number => {
-    if (step === 0) return delta.length;
-    return Math.exp(2 * logSumExp(delta, step) - logSumExp(delta, 2 * step));
-  };
+  const essAt = (step: number): number => Math.exp(2 * logSumExp(delta, step) - logSumExp(delta, 2 * step));
   if (essAt(rest) >= goal) return rest;
   let low = 0;
   let high = rest;
@@ -114,7 +114,6 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
     throw new MinevoError(ErrorCode.InvalidOptions, `essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "essFraction" });
   }
   const d = target.dim;
-  const goal = Math.max(essFraction * count, 1 + 1e-9);
   const logReference = (x: Float64Array, i: number): number => {
     let r = 0;
     for (let k = 0; k < d; k++) r += (x[i * d + k] as number) ** 2;
@@ -144,7 +143,16 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
     const delta = new Float64Array(count);
     for (let i = 0; i < count; i++) delta[i] = (at.logDensity[i] as number) - logReference(points, i);
     checkLogWeights(delta, `SMC points on "${target.name}" (log π̃ − log q at the particles)`);
-    const increment = nextIncrement(delta, 1 - beta, goal);
+    let alive = 0;
+    for (let i = 0; i < count; i++) if (delta[i] !== -Infinity) alive++;
+    if (alive < 2) {
+      throw new MinevoError(
+        ErrorCode.NonFinite,
+        `SMC points on "${target.name}": log π̃ is −∞ at ${count - alive} of ${count} particles at β = ${beta.toPrecision(3)}; start the reference (start = ${s}) where π̃ is positive`,
+      );
+    }
+    // Particles where π̃ = 0 drop out at this stage's resampling; the ESS goal counts the others.
+    const increment = nextIncrement(delta, 1 - beta, Math.max(essFraction * alive, 1 + 1e-9));
     const logWeights = new Float64Array(count);
     for (let i = 0; i < count; i++) logWeights[i] = increment * (delta[i] as number);
     logZ += logSumExp(logWeights) - Math.log(count);
