@@ -18,7 +18,7 @@ import "../index.js";
 import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
 import { malaPoints } from "./mala-points.js";
-import type { OuSamplerCheckpoint } from "./checkpoint.js";
+import { firstCheckpoint } from "../test-support/first-checkpoint.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -175,31 +175,19 @@ describe("runOuSampler options", () => {
     await expect(runOuSampler({ tf, target: "gmm2-reference", fitGradients: "yes" as never })).rejects.toThrow(/fitGradients must be true or false, got "yes"/);
     // The fit alone: the run stops after its fit-complete checkpoint.
     const fitReport = async (fitGradients: boolean) => {
-      const controller = new AbortController();
-      let saved: OuSamplerCheckpoint | undefined;
-      await expect(
-        runOuSampler({
-          tf,
-          target: "gmm2-reference",
-          network: "mlp",
-          networkOptions: { inputDim: 2, hiddenWidths: [32], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-          numPoints: 200,
-          numExtraFitPoints: 200,
-          fitIterations: 40,
-          fitGradients,
-          seed: 3,
-          signal: controller.signal,
-          checkpoint: {
-            everySteps: 1000,
-            save: (checkpoint) => {
-              saved = checkpoint;
-              controller.abort();
-            },
-          },
-        }),
-      ).rejects.toMatchObject({ code: "MINEVO_ABORTED" });
-      expect(saved?.phase).toBe("fit-complete");
-      return saved!;
+      const saved = await firstCheckpoint({
+        tf,
+        target: "gmm2-reference",
+        network: "mlp",
+        networkOptions: { inputDim: 2, hiddenWidths: [32], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+        numPoints: 200,
+        numExtraFitPoints: 200,
+        fitIterations: 40,
+        fitGradients,
+        seed: 3,
+      });
+      expect(saved.phase).toBe("fit-complete");
+      return saved;
     };
     const values = await fitReport(false);
     const gradients = await fitReport(true);
@@ -283,39 +271,27 @@ describe("collocation points from MALA on the formula", () => {
   it("runOuSampler's pointSource \"mala\" draws 2/3 of the points from chains and the fit points around them", { timeout: 120_000 }, async () => {
     // A target far from the broad reference's centre: chain points sit at its mean, broad ones at 0.
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
-    const controller = new AbortController();
-    let saved: OuSamplerCheckpoint | undefined;
     // The fit's target in float64, recording where the fit evaluates it.
     const fitPoints = new Set<string>();
     const logDensity = (x: Float64Array) => -((x[0]! - 4) ** 2 + (x[1]! - 4) ** 2) / 0.6 - Math.log(2 * Math.PI * 0.3);
-    await expect(
-      runOuSampler({
-        tf,
-        target,
-        initialCondition: {
-          value: (x) => {
-            fitPoints.add(Array.from(x).join(","));
-            return logDensity(x);
-          },
+    const saved = await firstCheckpoint({
+      tf,
+      target,
+      initialCondition: {
+        value: (x) => {
+          fitPoints.add(Array.from(x).join(","));
+          return logDensity(x);
         },
-        network: "mlp",
-        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-        numPoints: 300,
-        numExtraFitPoints: 100,
-        fitIterations: 5,
-        pointSource: { kind: "mala", steps: 100 },
-        seed: 4,
-        signal: controller.signal,
-        checkpoint: {
-          everySteps: 1000,
-          save: (checkpoint) => {
-            saved = checkpoint;
-            controller.abort();
-          },
-        },
-      }),
-    ).rejects.toMatchObject({ code: "MINEVO_ABORTED" });
-    const points = saved!.collocationPoints;
+      },
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numPoints: 300,
+      numExtraFitPoints: 100,
+      fitIterations: 5,
+      pointSource: { kind: "mala", steps: 100 },
+      seed: 4,
+    });
+    const points = saved.collocationPoints;
     const rowMean = (from: number, to: number) => {
       let sum = 0;
       for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
@@ -329,7 +305,7 @@ describe("collocation points from MALA on the formula", () => {
     expect(fitPoints.size).toBe(400);
     const near = [...fitPoints].map((key) => key.split(",").map(Number)).filter(([a, b]) => Math.hypot(a! - 4, b! - 4) < 2).length;
     expect(near).toBeGreaterThanOrEqual(290);
-    expect(saved!.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 13, fitJitter: 0.5 });
+    expect(saved.settings["pointSource"]).toEqual({ kind: "mala", chains: 200, steps: 100, restartBelow: 13, fitJitter: 0.5 });
     await expect(runOuSampler({ tf, target, pointSource: "mala", collocationPoints: new Float64Array(20) })).rejects.toThrow(/give one of the two/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
     await expect(runOuSampler({ tf, target, pointSource: "chains" as never })).rejects.toThrow(/pointSource must be "broad", "mala"/);

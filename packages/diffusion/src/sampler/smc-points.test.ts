@@ -14,7 +14,7 @@ import { userTarget } from "../targets/user-target.js";
 import { malaPoints } from "./mala-points.js";
 import { smcPoints } from "./smc-points.js";
 import { runOuSampler } from "./ou-sampler.js";
-import type { OuSamplerCheckpoint } from "./checkpoint.js";
+import { firstCheckpoint } from "../test-support/first-checkpoint.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -93,7 +93,7 @@ describe("smcPoints", () => {
     const kept = smcPoints({ tf, target: halfPlane, random: RandomStream.fromSeed(2), count: 200, start: 3 });
     expect(quantileOfFirst(kept.points, 2, 1)).toBeLessThan(2);
     expect(Number.isFinite(kept.logZ)).toBe(true);
-    const nowhere = userTarget({ dim: 2, validate: false, logDensity: (x, t) => t.tidy(() => t.log(t.relu(t.sub(-50, t.reshape(t.slice(x, [0, 0], [-1, 1]), [-1]))))) });
+    const nowhere = userTarget({ dim: 2, validate: false, logDensity: (x, t) => t.tidy(() => t.add(t.mul(0, t.sum(x, 1)), t.log(t.relu(t.sub(-50, t.reshape(t.slice(x, [0, 0], [-1, 1]), [-1])))))) });
     expect(() => smcPoints({ tf, target: nowhere, random: RandomStream.fromSeed(2), count: 50, start: 1 })).toThrow(/all 50 log-weights are −Infinity/);
     const joint = registries.target.create("joint-gaussian", {}) as SamplingTarget;
     expect(() => smcPoints({ tf, target: joint, random: RandomStream.fromSeed(1), count: 10 })).toThrow(/need a target without conditions/);
@@ -101,30 +101,18 @@ describe("smcPoints", () => {
 
   it("is runOuSampler's pointSource \"smc\": particles for the fraction, fit points around them, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
-    const controller = new AbortController();
-    let saved: OuSamplerCheckpoint | undefined;
-    await expect(
-      runOuSampler({
-        tf,
-        target,
-        network: "mlp",
-        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-        numPoints: 300,
-        numExtraFitPoints: 100,
-        fitIterations: 3,
-        pointSource: { kind: "smc", reference: 6, movesPerStage: 10 },
-        seed: 4,
-        signal: controller.signal,
-        checkpoint: {
-          everySteps: 1000,
-          save: (checkpoint) => {
-            saved = checkpoint;
-            controller.abort();
-          },
-        },
-      }),
-    ).rejects.toMatchObject({ code: "MINEVO_ABORTED" });
-    const points = saved!.collocationPoints;
+    const saved = await firstCheckpoint({
+      tf,
+      target,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numPoints: 300,
+      numExtraFitPoints: 100,
+      fitIterations: 3,
+      pointSource: { kind: "smc", reference: 6, movesPerStage: 10 },
+      seed: 4,
+    });
+    const points = saved.collocationPoints;
     const rowMean = (from: number, to: number) => {
       let sum = 0;
       for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
@@ -133,7 +121,7 @@ describe("smcPoints", () => {
     // 200 particles at the target's mean (from a reference centred at 0), 100 broad points near 0.
     expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
     expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
-    expect(saved!.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5 });
+    expect(saved.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5 });
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", essFraction: 0 } })).rejects.toThrow(/pointSource.essFraction must be in \(0, 1\), got 0/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", reference: Number.NaN } })).rejects.toThrow(/pointSource.reference must be a positive number, got NaN/);
     await expect(runOuSampler({ tf, target, pointSource: "tempered" as never })).rejects.toThrow(/pointSource must be "broad", "mala", "smc"/);
