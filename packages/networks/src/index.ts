@@ -14,6 +14,7 @@ export {
   fourierFeaturesSchema,
   quadraticSchema,
   gaussianEnvelopeSchema,
+  hierarchicalSchema,
   initializationSchema,
   weightInitializations,
 } from "./mlp-options.js";

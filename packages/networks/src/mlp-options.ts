@@ -47,6 +47,13 @@ export const quarticSchema = z.strictObject({
   lengthScale: z.number().positive().default(1),
 });
 
+export const hierarchicalSchema = z.strictObject({
+  /** Every qᵢ of −½ Σᵢ qᵢxᵢ² / (e^{wᵀx+c} + e^k) starts at this value (default 0: the term starts off). */
+  initial: z.number().default(0),
+  /** The starting w (d values); default 0, a variance that does not yet depend on x. */
+  initialWeights: z.array(z.number()).readonly().optional(),
+});
+
 export const gaussianEnvelopeSchema = z.strictObject({
   /** ℓ in the factor exp(−|x|²/(2ℓ²)) that multiplies the MLP part (not the quadratic term). */
   width: z.number().positive(),
@@ -82,6 +89,15 @@ export const mlpOptionsSchema = z.strictObject({
    * −b²x₁⁴/2) without huge weights, as for the quadratic term and −|x|²/2 (STABILITY.md §3).
    */
   quartic: quarticSchema.optional(),
+  /**
+   * A learnable hierarchical term −½ Σᵢ qᵢxᵢ² / (e^{wᵀx+c} + e^k) (2d + 2 parameters q, w, c, k):
+   * a Gaussian in some coordinates whose variance e^{wᵀx+c} + e^k is set by the others, as in a
+   * hierarchical model's scale parameter (Neal's funnel: xᵢ | x₀ ~ N(0, e^{x₀}), so w = e₀). A
+   * tanh MLP plus one quadratic cannot hold such a log-density where the variance changes by
+   * orders of magnitude over the mass (docs/design.md). The floor e^k keeps the variance positive
+   * and follows the OU kernel's 1 − e^{−2t} during an evolution.
+   */
+  hierarchical: hierarchicalSchema.optional(),
   gaussianEnvelope: gaussianEnvelopeSchema.optional(),
   initialization: initializationSchema.prefault({}),
 });

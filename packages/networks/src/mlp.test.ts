@@ -87,6 +87,42 @@ describe("mlp: every option combination passes the conformance suite", () => {
   it("learnable quartic term, with a diagonal quadratic (the many-well network's form)", async () => {
     await expectConformance({ inputDim: 3, hiddenWidths: [5], quadratic: { form: "diagonal", initial: -0.5 }, quartic: { initial: 0.3 } });
   });
+  it("hierarchical term −½ Σ qᵢxᵢ² / (e^{vᵀx+c} + e^k): conformance, alone and with every other term", async () => {
+    await expectConformance({ inputDim: 3, hiddenWidths: [5], hierarchical: { initial: 0.4, initialWeights: [0.8, -0.3, 0.2] } });
+    // Large |vᵀx| (the variance spanning e^{±6} over the points): the overflow-free form keeps it exact.
+    await expectConformance({ inputDim: 2, hiddenWidths: [4], hierarchical: { initial: 1, initialWeights: [3, 0] } });
+    await expectConformance({
+      inputDim: 3,
+      conditionDim: 1,
+      hiddenWidths: [5, 5],
+      residual: true,
+      quadratic: { form: "diagonal", initial: 0.3 },
+      quartic: { initial: 0.1 },
+      gaussianEnvelope: { width: 2 },
+      hierarchical: { initial: 0.5 },
+    });
+  });
+  it("the hierarchical term alone is the funnel's conditional log-density, and refuses weights of the wrong length", () => {
+    const network = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [3], hierarchical: {} }));
+    const block = network.parameterLayout.find((b) => b.name === "hierarchical")!;
+    expect(block.size).toBe(8);
+    // q = (0, 1, 1), v = e₀, c = 0, k = log 0.04: −½(x₁² + x₂²)/(e^{x₀} + 0.04), the MLP part zeroed.
+    const theta = new Float64Array(network.numParameters);
+    theta.set([0, 1, 1, 1, 0, 0, 0, Math.log(0.04)], block.offset);
+    const points = Float64Array.from([-5, 0.1, -0.2, 0, 1, 2, 6, 30, -15]);
+    const values = network.referenceValues(theta, points, 3);
+    for (let j = 0; j < 3; j++) {
+      const [x0, x1, x2] = [points[3 * j]!, points[3 * j + 1]!, points[3 * j + 2]!];
+      expect(values[j]).toBeCloseTo((-0.5 * (x1 * x1 + x2 * x2)) / (Math.exp(x0) + 0.04), 12);
+    }
+    const evaluation = network.evaluate(tf, theta, tf.tensor2d(Float32Array.from(points), [3, 3]), { value: true });
+    const float32 = evaluation.value!.dataSync();
+    evaluation.dispose();
+    for (let j = 0; j < 3; j++) expect(Math.abs(float32[j]! - values[j]!)).toBeLessThan(1e-5 * (1 + Math.abs(values[j]!)));
+    expect(() => new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [3], hierarchical: { initialWeights: [1, 0] } }))).toThrow(
+      /hierarchical.initialWeights must have one value per diffused coordinate \(d = 3\), got 2/,
+    );
+  });
   it("the quartic term alone carries −¼ Σ rᵢxᵢ⁴ exactly when the MLP part is zeroed", () => {
     const network = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quartic: { initial: 0 } }));
     const theta = new Float64Array(network.numParameters);

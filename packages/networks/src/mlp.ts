@@ -1,11 +1,13 @@
 /**
  * The multilayer perceptron ansatz
  *
- *     u(x, y) = e(x)·(wᵀh_L + b) − ½ xᵀPx − ¼ Σᵢ rᵢxᵢ⁴,    h_0 = [s, sin(sB), cos(sB)] or s,   s = (x, y)/ℓ_in,
+ *     u(x, y) = e(x)·(wᵀh_L + b) − ½ xᵀPx − ¼ Σᵢ rᵢxᵢ⁴ − ½ Σᵢ qᵢxᵢ² / (e^{vᵀx+c} + e^k),
+ *     h_0 = [s, sin(sB), cos(sB)] or s,   s = (x, y)/ℓ_in,
  *     h_l = σ(W_l h_{l−1} + b_l)  (+ h_{l−1} with a residual connection),
  *
  * with the optional Fourier features, Gaussian envelope e(x) = exp(−|x|²/(2ℓ²)), quadratic term
- * and per-coordinate quartic term (for log-densities with quartic tails: many-well, banana). Every derivative is exact and batched over the N points:
+ * per-coordinate quartic term (for log-densities with quartic tails: many-well, banana) and
+ * hierarchical term (a variance set by other coordinates: Neal's funnel). Every derivative is exact and batched over the N points:
  *  - ∇ₓ and Δₓ by forward propagation: each layer carries G = ∂h/∂x as a d×N×width tensor
  *    (one matMul per layer for all d directions) and Λ = Δₓh; through a = σ(z),
  *    ∂a = σ'(z)·∂z and Δa = σ''(z)·Σₖ(∂ₖz)² + σ'(z)·Δz. No probes, no per-point autodiff.
@@ -69,6 +71,8 @@ export class MlpNetwork implements Network {
   readonly #quarticBlock: ParameterBlock | null;
   /** 1/ℓ_r⁴: the stored quartic coefficients times this are rᵢ in x's units. */
   readonly #quarticScale: number;
+  /** The hierarchical term's q (d), v (d), c and k, when it is on. */
+  readonly #hierarchicalBlock: ParameterBlock | null;
   /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
   readonly #frequencies: Float32Array | null;
   readonly #numFrequencies: number;
@@ -101,6 +105,17 @@ export class MlpNetwork implements Network {
       quadratic !== undefined && !quadratic.learnable ? Float32Array.from(this.#initialQuadratic(quadratic.initial, quadratic.lengthScale)) : null;
     if (options.quartic !== undefined) blocks.push({ name: "quartic", shape: [this.inputDim] });
     this.#quarticScale = options.quartic === undefined ? 1 : 1 / options.quartic.lengthScale ** 4;
+    if (options.hierarchical !== undefined) {
+      const weights = options.hierarchical.initialWeights;
+      if (weights !== undefined && weights.length !== this.inputDim) {
+        throw new MinevoError(
+          ErrorCode.InvalidOptions,
+          `hierarchical.initialWeights must have one value per diffused coordinate (d = ${this.inputDim}), got ${weights.length}`,
+          { field: "hierarchical.initialWeights" },
+        );
+      }
+      blocks.push({ name: "hierarchical", shape: [2 * this.inputDim + 2] });
+    }
 
     this.parameterLayout = Object.freeze(parameterLayout(blocks));
     this.numParameters = layoutSize(this.parameterLayout);
@@ -114,6 +129,7 @@ export class MlpNetwork implements Network {
     this.#outputBias = byName.get("output.bias")!;
     this.#quadraticBlock = byName.get("quadratic") ?? null;
     this.#quarticBlock = byName.get("quartic") ?? null;
+    this.#hierarchicalBlock = byName.get("hierarchical") ?? null;
     if (this.#quadraticScale !== 1 || this.#quarticScale !== 1) {
       const scales = new Float64Array(this.numParameters).fill(1);
       if (this.#quadraticBlock !== null) scales.fill(this.#quadraticScale, this.#quadraticBlock.offset, this.#quadraticBlock.offset + this.#quadraticBlock.size);
@@ -138,6 +154,14 @@ export class MlpNetwork implements Network {
       theta.set(this.#initialQuadratic(this.options.quadratic.initial, this.options.quadratic.lengthScale), this.#quadraticBlock.offset);
     }
     if (this.#quarticBlock !== null) theta.fill(this.options.quartic!.initial / this.#quarticScale, this.#quarticBlock.offset, this.#quarticBlock.offset + this.#quarticBlock.size);
+    if (this.#hierarchicalBlock !== null) {
+      const { offset } = this.#hierarchicalBlock;
+      const d = this.inputDim;
+      theta.fill(this.options.hierarchical!.initial, offset, offset + d);
+      const weights = this.options.hierarchical!.initialWeights;
+      if (weights !== undefined) theta.set(weights, offset + d);
+      // c = k = 0: the variance starts at e^{vᵀx} + 1.
+    }
     return theta;
   }
 
@@ -254,9 +278,18 @@ export class MlpNetwork implements Network {
         if (gradient !== null) gradient = tf.sub(gradient, tf.mul(tf.mul(x2, x), r));
         if (laplacian !== null) laplacian = tf.sub(laplacian, tf.mul(3, tf.sum(tf.mul(x2, r), 1)));
       }
+      let hierarchicalColumns: Tensor2D | null = null;
+      if (this.#hierarchicalBlock !== null) {
+        const term = hierarchicalTerm(tf, read(this.#hierarchicalBlock) as Tensor1D, x, d, gradient !== null, laplacian !== null, wantJacobian);
+        value = tf.add(value, term.value);
+        if (gradient !== null) gradient = tf.add(gradient, term.gradient!);
+        if (laplacian !== null) laplacian = tf.add(laplacian, term.laplacian!);
+        hierarchicalColumns = term.columns;
+      }
 
       let jacobianBlocks: { left?: Tensor2D; right?: Tensor2D; columns?: Tensor2D }[] = [];
       if (wantJacobian) jacobianBlocks = this.#backpropagate(tf, layerInputs, slopes, weights, h, outputWeight, envelope, x, n);
+      if (hierarchicalColumns !== null) jacobianBlocks.push({ columns: hierarchicalColumns });
       return {
         value: request.value === true ? (value as Tensor1D) : undefined,
         gradient: wantGradient && gradient !== null ? (gradient as Tensor2D) : undefined,
@@ -331,6 +364,17 @@ export class MlpNetwork implements Network {
       if (this.#quadratic !== null) u += this.#quadraticScale * this.#quadratic.valueFloat64(quadraticCoefficients!, points, p * inputs);
       if (this.#quarticBlock !== null) {
         for (let k = 0; k < d; k++) u -= 0.25 * this.#quarticScale * (parameters[this.#quarticBlock.offset + k] as number) * (points[p * inputs + k] as number) ** 4;
+      }
+      if (this.#hierarchicalBlock !== null) {
+        const o = this.#hierarchicalBlock.offset;
+        let quadratic = 0;
+        let exponent = parameters[o + 2 * d] as number;
+        for (let k = 0; k < d; k++) {
+          const xk = points[p * inputs + k] as number;
+          quadratic += (parameters[o + k] as number) * xk * xk;
+          exponent += (parameters[o + d + k] as number) * xk;
+        }
+        u -= (0.5 * quadratic) / (Math.exp(exponent) + Math.exp(parameters[o + 2 * d + 1] as number));
       }
       out[p] = u;
     }
@@ -473,4 +517,59 @@ function nonlinearDerivatives(tf: TensorFlow, incoming: Derivatives, first: Tens
   const curvature = tf.mul(second, tf.sum(tf.square(incoming.gradient), 0));
   const laplacian = incoming.laplacian === null ? curvature : tf.add(curvature, tf.mul(first, incoming.laplacian));
   return { gradient, laplacian };
+}
+
+/**
+ * The hierarchical term h(x) = −½ Q C, Q = Σᵢ qᵢxᵢ², C = 1/D, D = e^{s} + e^{k}, s = vᵀx + c,
+ * from the block θ_h = [q (d), v (d), c, k]. With ρ = e^{s}/D = sigmoid(s − k) (so that nothing
+ * overflows: C = e^{−m}/(e^{s−m} + e^{k−m}), m = max(s, k)):
+ *
+ *     ∇h = −C q⊙x + ½ Q ρ C v,
+ *     Δh = −C Σqᵢ + 2 ρ C Σ qᵢvᵢxᵢ − ½ Q |v|² ρ(2ρ − 1) C,
+ *     ∂h/∂qᵢ = −½ C xᵢ²,   ∂h/∂vⱼ = ½ Q ρ C xⱼ,   ∂h/∂c = ½ Q ρ C,   ∂h/∂k = ½ Q (1 − ρ) C.
+ */
+function hierarchicalTerm(
+  tf: TensorFlow,
+  block: Tensor1D,
+  x: Tensor2D,
+  d: number,
+  wantGradient: boolean,
+  wantLaplacian: boolean,
+  wantJacobian: boolean,
+): { value: Tensor; gradient?: Tensor; laplacian?: Tensor; columns: Tensor2D | null } {
+  const q = tf.slice(block, [0], [d]);
+  const v = tf.slice(block, [d], [d]);
+  const c = tf.slice(block, [2 * d], [1]);
+  const k = tf.slice(block, [2 * d + 1], [1]);
+  const n = x.shape[0];
+  const s = tf.add(tf.reshape(tf.matMul(x, tf.reshape(v, [d, 1])), [n]), c);
+  const m = tf.maximum(s, k);
+  const inverse = tf.div(tf.exp(tf.neg(m)), tf.add(tf.exp(tf.sub(s, m)), tf.exp(tf.sub(k, m))));
+  const rho = tf.sigmoid(tf.sub(s, k));
+  const x2 = tf.square(x);
+  const quadratic = tf.sum(tf.mul(x2, q), 1);
+  const value = tf.mul(-0.5, tf.mul(quadratic, inverse));
+  // ½ Q ρ C and ½ Q (1 − ρ) C: the factors of v in ∇h and of the columns for v, c and k.
+  const halfQRhoC = tf.mul(0.5, tf.mul(quadratic, tf.mul(rho, inverse)));
+  const result: { value: Tensor; gradient?: Tensor; laplacian?: Tensor; columns: Tensor2D | null } = { value, columns: null };
+  if (wantGradient) {
+    result.gradient = tf.add(tf.mul(tf.neg(tf.expandDims(inverse, 1)), tf.mul(x, q)), tf.mul(tf.expandDims(halfQRhoC, 1), tf.reshape(v, [1, d])));
+  }
+  if (wantLaplacian) {
+    const rhoC = tf.mul(rho, inverse);
+    const qvx = tf.sum(tf.mul(x, tf.mul(q, v)), 1);
+    result.laplacian = tf.addN([
+      tf.mul(tf.neg(inverse), tf.sum(q)),
+      tf.mul(2, tf.mul(rhoC, qvx)),
+      tf.mul(tf.mul(-1, tf.sum(tf.square(v))), tf.mul(halfQRhoC, tf.sub(tf.mul(2, rho), 1))),
+    ]);
+  }
+  if (wantJacobian) {
+    const halfQOneMinusRhoC = tf.mul(0.5, tf.mul(quadratic, tf.mul(tf.sub(1, rho), inverse)));
+    result.columns = tf.concat(
+      [tf.mul(tf.expandDims(tf.mul(-0.5, inverse), 1), x2), tf.mul(tf.expandDims(halfQRhoC, 1), x), tf.expandDims(halfQRhoC, 1), tf.expandDims(halfQOneMinusRhoC, 1)],
+      1,
+    ) as Tensor2D;
+  }
+  return result;
 }
