@@ -17,6 +17,7 @@
  *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
  *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95]   (tempered SMC particles instead of the chains)
+ *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0]]   (the mlp's hierarchical term, its v starting at these weights or 0)
  *   (--smoothing 0: no blur)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
@@ -26,7 +27,12 @@ import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
 const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArguments(
   { smoothing: 0.2, n: 400, points: 1500, extraFitPoints: 1500, fitJitter: 0.2, malaFraction: 0.8, inputLengthScale: 3, fitIterations: 100 },
-  { "chain-steps": { type: "string", default: "300" }, "points-only": { type: "boolean", default: false } },
+  {
+    "chain-steps": { type: "string", default: "300" },
+    "points-only": { type: "boolean", default: false },
+    hierarchical: { type: "boolean", default: false },
+    "hierarchical-weights": { type: "string" },
+  },
   1,
 );
 const d = 10;
@@ -40,6 +46,14 @@ const networkOptions = {
   activation: "tanh" as const,
   inputLengthScale,
   quadratic: { form: "symmetric" as const, learnable: true, initial: 0 },
+  ...(values["hierarchical"] === true
+    ? {
+        hierarchical: {
+          initial: 0,
+          ...(values["hierarchical-weights"] !== undefined ? { initialWeights: String(values["hierarchical-weights"]).split(",").map(Number) } : {}),
+        },
+      }
+    : {}),
 };
 const funnel = registries.target.configure("funnel", {}).create() as SamplingTarget;
 const draws = funnel.sample!(RandomStream.fromSeed("funnel-diagnosis"), count);

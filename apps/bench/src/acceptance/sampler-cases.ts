@@ -294,7 +294,9 @@ export const samplerCases: readonly SamplerCase[] = [
       "but the evolution breaks down at once: score error 1.3 at t = 0.021, max|f| from 973 to 1.3·10⁷ by t = 0.028 (20 steps, 20 rejected), the worst draws inside the wells (a ≈ 1.5–1.7), r_λ = n = 400 throughout; stopped by hand. " +
       "So the quartic columns were not the only cause: with 2¹⁶ modes in d = 32 the step needs more than a 400-column sketch, or the fast relaxation inside the wells (curvature 24) a different start. " +
       "(6) The same with the dense step (`--sketch dense`: the N×N kernel, no sketch): the fit gives a score error of 4.1e-4 at t = 0 and the kernel's effective rank is r_λ = 1290 of N = 2000, rising to 1643 by t = 5·10⁻⁴ (6 steps, 5 rejected, 15–30 s per step); stopped by hand, about an hour from t = 0.02 at that pace. " +
-      "The step has nearly N degrees of freedom from the start, so no sketch much smaller than N can follow it, and the dense step is itself stiff here.",
+      "The step has nearly N degrees of freedom from the start, so no sketch much smaller than N can follow it, and the dense step is itself stiff here. " +
+      "(7, 2026-12-04) As (5) with a 100× larger ridge (`--epsilon 1e-4`): score error 1.5e-3 at t = 0.001, then the same breakdown — max|f| 2·10⁷ by t = 0.03, r_λ ≈ n = 400 throughout; stopped by hand. Regularisation is not the lever either. " +
+      "(8) As (5) with smoothing s = 0.3 (`--smoothing 0.3`), meant to tame the probability flow that flings points out of the quartic tails at t = 0 (|∇log π̃| ≈ 32 at a = 2.5): in d = 32 the blurred log-density's 256-draw estimate is noisy (the draws' log π̃ spreads over 16 wells), the fit reached only value RMS 1.40 after 60 iterations (0.034 without the blur) and the score error was 1.7 at t = 0.004; stopped by hand.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,
