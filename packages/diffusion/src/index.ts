@@ -90,6 +90,8 @@ export type {
 export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
 export type { MalaPointsOptions, MalaPoints } from "./sampler/mala-points.js";
 export { smcPoints, smcPointDefaults } from "./sampler/smc-points.js";
+export { affineTarget, affineToX, standardizingMap } from "./targets/affine-target.js";
+export type { AffineMap } from "./targets/affine-target.js";
 export type { SmcPointsOptions, SmcPoints, SmcStage } from "./sampler/smc-points.js";
 export { smoothedTarget, smoothingDefaults } from "./sampler/smoothing.js";
 export type { SmoothingOptions, SmoothedValues } from "./sampler/smoothing.js";

@@ -26,7 +26,7 @@ import { RandomStream, isMinevoError, registries, setTensorFlowBackend, type Sam
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
-import { energyDistance, malaPoints, runOuSampler, systematicResample, type OuSamplerProgress } from "@minevo/diffusion";
+import { affineTarget, affineToX, energyDistance, malaPoints, runOuSampler, smcPoints, standardizingMap, systematicResample, type AffineMap, type OuSamplerProgress } from "@minevo/diffusion";
 import { writeSection } from "../report.js";
 import { conditionalCases, conditionalReport, runConditionalCase, type ConditionalCaseResult } from "./conditional-case.js";
 import { exactCases, runExactCase, type ExactResult } from "./exact-accuracy.js";
@@ -156,13 +156,21 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
   const random = RandomStream.fromSeed(seed);
   const start = performance.now();
-  const points = collocationPoints(spec, target, random);
+  // The sampler's target: π̃ itself, or π̃ in the coordinates a formula-only pilot standardises.
+  let map: AffineMap | undefined;
+  if (spec.standardize !== undefined) {
+    const pilot = smcPoints({ tf, target, random: random.derive("standardize-pilot"), count: spec.standardize.particles, start: spec.standardize.reference });
+    map = standardizingMap(pilot.points, target.dim);
+    log(`  ${spec.name} pilot: ${pilot.betas.length - 1} SMC stages, log Ẑ ${pilot.logZ.toFixed(3)}, shift ${Array.from(map.shift, (v) => v.toFixed(2)).join(", ")}, scale ${Array.from(map.scale, (v) => v.toFixed(2)).join(", ")}`);
+  }
+  const samplerTarget = map === undefined ? target : affineTarget(target, map);
+  const points = collocationPoints(spec, samplerTarget, random);
   const pointSeconds = (performance.now() - start) / 1000;
   const extraFitPoints = jitteredFitPoints(spec, points, random.derive("fit-jitter"));
   let lastLogged = 0;
-  const result = await runOuSampler({
+  const run = await runOuSampler({
     tf,
-    target,
+    target: samplerTarget,
     seed,
     ...spec.recipe,
     ...(points !== undefined ? { collocationPoints: points } : {}),
@@ -177,6 +185,8 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     },
   } as never);
   const mneSeconds = (performance.now() - start) / 1000;
+  // Weights, log Ẑ and ESS are the same in either coordinates; the draws are mapped back to x.
+  const result = map === undefined ? run : { ...run, samples: affineToX(map, run.samples) };
   const d = target.dim;
   const numSamples = result.logWeights.length;
   const targetError = spec.error.compute(result.samples, result.normalisedWeights, d);
@@ -193,7 +203,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
       essPerSecond: result.ess / mneSeconds,
       targetError,
       ...(mneEnergy !== undefined ? { energyDistance: mneEnergy } : {}),
-      note: `fit ${result.timings.fit.toFixed(0)} s + points ${pointSeconds.toFixed(0)} s, forward ${result.timings.forward.toFixed(0)} s (${result.forward.acceptedSteps} steps, ${result.forward.rhsEvaluations} RHS), reverse ${result.timings.sample.toFixed(0)} s; Kish ESS of ${numSamples}`,
+      note: `fit ${result.timings.fit.toFixed(0)} s + points ${pointSeconds.toFixed(0)} s${map === undefined ? "" : " (the standardising pilot)"}, forward ${result.timings.forward.toFixed(0)} s (${result.forward.acceptedSteps} steps, ${result.forward.rhsEvaluations} RHS), reverse ${result.timings.sample.toFixed(0)} s; Kish ESS of ${numSamples}`,
     },
   ];
   const criteria = spec.criteria({ essFraction: result.essFraction, logZ: result.logZ, logZForward: result.logZForward, targetError });

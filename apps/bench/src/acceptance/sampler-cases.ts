@@ -59,6 +59,12 @@ export interface SamplerCase {
   /** The recipe, as runOuSampler options (tf, target, seed are added by the runner). */
   readonly recipe: Omit<OuSamplerOptions, "tf" | "target" | "targetOptions" | "collocationPoints">;
   readonly points: PointSource;
+  /**
+   * Sample in standardised coordinates z = (x − m)/s (@minevo/diffusion's affineTarget), m and s
+   * the mean and standard deviation of a pilot: `particles` tempered-SMC particles on π̃ from
+   * N(0, reference²I) (formula only). The samples are mapped back to x for every statistic.
+   */
+  readonly standardize?: { readonly particles: number; readonly reference: number };
   /** What the recipe changes from the defaults, in words (for the report). */
   readonly recipeNote: string;
   /** Earlier attempts with other recipes and what they showed, in words (for the report). */
@@ -187,13 +193,23 @@ export const samplerCases: readonly SamplerCase[] = [
     recipe: {
       ...defaultRecipe,
       network: "mlp",
-      networkOptions: { inputDim: 2, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 5, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      networkOptions: { inputDim: 2, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 1, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      sketch: "gaussian",
+      sketchOptions: { sketchSize: 200, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      numPoints: 1000,
+      pointScale: 1,
+      pointSource: { kind: "smc", reference: 2, fraction: 1, fitJitter: 0.05 },
+      numExtraFitPoints: 1000,
+      smoothing: 0.2,
+      fitIterations: 100,
+      // ESS/M ≈ 0.14 at this recipe (the blur): 20000 draws keep ~2800 effective ones.
+      numSamples: 20000,
     },
-    points: { kind: "mala+broad", chains: 800, steps: 300, start: 8, stepSize: 0.05, broad: 200, broadScale: 3, fitJitter: 1, fitCopies: 2, restartBelow: 12 },
+    points: { kind: "broad" },
+    standardize: { particles: 1000, reference: 10 },
     recipeNote:
-      "mlp [32, 32] + quadratic with input scale 5, N = 1000 (800 MALA-on-π̃ + 200 from N(0, 9I)), fit points = 2 copies of the collocation points moved by N(0, I) " +
-      "(the first attempt, fit points from N(0, 144I), met log π̃ values of order −10⁴ in the quartic tails: fit value RMS 3.4e2 and a forward run stuck at t = 0 with max|f| ~ 1e11), " +
-      "point chains more than 12 below the median chain restarted from the others and moved 300 more steps (the recorded attempts took 12 below the best chain, a floor within about 1 of this one here)",
+      "in standardised coordinates z = (x − m)/s, m and s the mean and standard deviation of 1000 tempered-SMC particles on π̃ from N(0, 100I) (formula only; about (−4.6, −8.7) and (12.9, 19.8) where π's are (0, 0) and (10, 14.2)), the draws mapped back to x; " +
+      "smoothing s = 0.2 in z (the valley, 1/20 of z's unit across, blurred to about 0.2; the weights remove the blur), mlp [32, 32] + quadratic (input scale 1), N = 1000 from the sampler's pointSource \"smc\" (every point a particle from N(0, 4I) in z), fit +1000 around them (jitter 0.05), 100 LM iterations, Gaussian sketch n = 200, M = 20000",
     history:
       "(1) 2026-11-22, fit points from N(0, 144I) (2000) plus 700 MALA-on-π̃ and 300 broad collocation points: the broad fit points reach log π̃ ≈ −10⁴ in the quartic tails, the LM fit ended at value RMS 3.4·10², and the forward evolution was stuck at t = 0 (350 steps, max|f| ~ 10¹¹); stopped by hand. " +
       "(2) Fit points = collocation points moved by N(0, I), no chain restarts: value RMS 8.6 after 94 LM iterations — one globally adapted MALA step (≈ 0.5) leaves chains started in the high-curvature tails rejecting every move (10 % of the 800 chains end below log π̃ = −20, some at −280); stopped by hand. " +
@@ -212,7 +228,9 @@ export const samplerCases: readonly SamplerCase[] = [
       "(13) The same with `fitGradients` (`--gradients`): score error 0.73 at t = 0.025 (12× better), and the run broke down sooner, from t ≈ 0.23 (2.2, then 7.9 at t = 0.33 and 6·10² at t = 0.53), again from the middle of the arc. (14) Values only with the quadratic term's new `lengthScale` ℓ_q = 20 (`--quadratic-length-scale 20`; its Jacobian columns ÷ 400, so the minimal-norm step no longer moves P first; run while the fit's weight decay still acted on the stored coefficients, P·400, i.e. before commit 'evolution: the fit's weight decay acts in the function's units' — check out f9938d4 to rerun it as it was): score error 1.75 at t = 0.02, breakdown from t ≈ 0.33 (7.7, then 5·10² at t = 0.63) from the same place. So every better fit broke down earlier; the evolution, not the fit, is what fails here. " +
       "Each of attempts 8–14 reruns with `node --conditions=@minevo/source --import tsx src/acceptance/banana-diagnosis.ts` in apps/bench and these options: the control `--smoothing 0`; s = 0.5 with `--n 100`, `--n 200` (the default), `--n 400`, `--sketch nystrom --n 400`; `--smoothing 1`; `--mala-fraction 1`; `--gradients`; `--quadratic-length-scale 20` (the control rerun gave the recorded fit RMS 0.157, max|f| 842, r_λ 199.6 and breakdown by t ≈ 0.32). " +
       "(15, 2026-12-04) Attempt 14 again once the fit's weight decay acted in the function's units (so ℓ_q = 20 no longer weakens P in the fit; `--quadratic-length-scale 20`): the fit matched the control's (value RMS 0.044 after 100 iterations), the score error was 6.7 at t = 0.04 and 2.3–3.7 until t ≈ 0.45, " +
-      "then 13 at t = 0.55 and 2.4·10² at t = 0.66 with the worst draws in the middle of the arc again (x ≈ (−7, −7) to (−2, 2)) and the step size collapsing (800 steps to t = 0.75); stopped by hand. The reparametrised quadratic breaks down sooner than the control (t ≈ 1.2), not later.",
+      "then 13 at t = 0.55 and 2.4·10² at t = 0.66 with the worst draws in the middle of the arc again (x ≈ (−7, −7) to (−2, 2)) and the step size collapsing (800 steps to t = 0.75); stopped by hand. The reparametrised quadratic breaks down sooner than the control (t ≈ 1.2), not later. " +
+      "(16, 2026-12-04) The recipe above: in x the OU process first contracts the banana (its mass spans |x₁| ~ 30, x₂ from −80 to 10) by e^{−t}, which makes the curved valley relatively thinner and more curved before the noise blurs it — the dynamics every earlier attempt lost; in standardised coordinates the same target only blurs. " +
+      "An experiment before the case (the same recipe, pilot seed \"banana-pilot\") ran the forward evolution smoothly to T = 5 (r_λ 144 → 66 of 200, max|f| 246 → 0.1, 133 steps) and gave log Ẑ 4.1384 (error −2.1e-3), ESS/M 0.14, in 209 s; with smoothing 0.04 instead of 0.2 the fit stalled at value RMS 1.05, and with a third of the points broad (N(0, I) in z, far off the valley in x) at value RMS 10²; both stopped by hand.",
     error: bananaVariance,
     mcmcChains: 32,
     mcmcStart: 5,
