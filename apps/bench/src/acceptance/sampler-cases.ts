@@ -62,7 +62,8 @@ export interface SamplerCase {
   /**
    * Sample in standardised coordinates z = (x − m)/s (@minevo/diffusion's affineTarget), m and s
    * the mean and standard deviation of a pilot: `particles` tempered-SMC particles on π̃ from
-   * N(0, reference²I) (formula only). The samples are mapped back to x for every statistic.
+   * N(0, reference²I) (formula only), with the sampler's SMC point-source settings (50 moves per
+   * stage, ESS fraction 0.95). The samples are mapped back to x for every statistic.
    */
   readonly standardize?: { readonly particles: number; readonly reference: number };
   /** What the recipe changes from the defaults, in words (for the report). */
@@ -230,7 +231,11 @@ export const samplerCases: readonly SamplerCase[] = [
       "(15, 2026-12-04) Attempt 14 again once the fit's weight decay acted in the function's units (so ℓ_q = 20 no longer weakens P in the fit; `--quadratic-length-scale 20`): the fit matched the control's (value RMS 0.044 after 100 iterations), the score error was 6.7 at t = 0.04 and 2.3–3.7 until t ≈ 0.45, " +
       "then 13 at t = 0.55 and 2.4·10² at t = 0.66 with the worst draws in the middle of the arc again (x ≈ (−7, −7) to (−2, 2)) and the step size collapsing (800 steps to t = 0.75); stopped by hand. The reparametrised quadratic breaks down sooner than the control (t ≈ 1.2), not later. " +
       "(16, 2026-12-04) The recipe above: in x the OU process first contracts the banana (its mass spans |x₁| ~ 30, x₂ from −80 to 10) by e^{−t}, which makes the curved valley relatively thinner and more curved before the noise blurs it — the dynamics every earlier attempt lost; in standardised coordinates the same target only blurs. " +
-      "An experiment before the case (the same recipe, pilot seed \"banana-pilot\") ran the forward evolution smoothly to T = 5 (r_λ 144 → 66 of 200, max|f| 246 → 0.1, 133 steps) and gave log Ẑ 4.1384 (error −2.1e-3), ESS/M 0.14, in 209 s; with smoothing 0.04 instead of 0.2 the fit stalled at value RMS 1.05, and with a third of the points broad (N(0, I) in z, far off the valley in x) at value RMS 10²; both stopped by hand.",
+      "An experiment before the case (the same recipe with the pilot drawn from the seed \"banana-pilot\": map (−4.56, −8.67), (12.86, 19.83); `src/acceptance/banana-standardized.ts --pilot-seed banana-pilot` in apps/bench, which runs the recipe with the checks off) ran the forward evolution smoothly to T = 5 (r_λ 144 → 66 of 200, max|f| 246 → 0.1, 133 steps) and gave log Ẑ 4.1384 (error −2.1e-3), ESS/M 0.14, flow inconsistency 6.65 (under the check's 10); with smoothing 0.04 instead of 0.2 the fit stalled at value RMS 1.05, and with a third of the points broad (N(0, I) in z, far off the valley in x) at value RMS 10²; both stopped by hand. " +
+      "(17) The case itself (`bench:acceptance --only banana`, seed 0) is refused by the flow-consistency check: with the pilot at the smcPoints defaults (3 stages; map (−0.77, 1.19), (9.36, 10.49)) by 1.4·10¹⁰, and with the pilot at the point source's settings (the recipe above: 16 stages; map (0.51, −1.10), (10.52, 12.22)) by 9.4·10⁵ — the forward run smooth (max|f| 1–4) and its log Z 9.2 (exact 4.14). " +
+      "Run with the checks off (`banana-standardized.ts`), that case gives log Ẑ 4.26 (error 0.12) and ESS/M 0.003: the reverse flow throws draws to |x| ~ 10⁵ where the model at t = 0 is not normalisable, and the check is right. " +
+      "Variants of it, checks off: 200 LM iterations (`--override '{\"fitIterations\":200}'`), log Ẑ error 0.32, ESS/M 2·10⁻⁴; smoothing 0.3 (`--override '{\"smoothing\":0.3}'`), terminal spread 13.1, which the case refuses; the experiment's map with seed 0 (`--map -4.56,-8.67,12.86,19.83`), error −0.047, ESS/M 0.035, flow inconsistency 247. " +
+      "So standardising is what lets the evolution run to T (every earlier attempt broke down before t ≈ 1.5), but the recipe is not robust: the model at small t loses normalisability in directions without points, and which runs pass depends on the pilot and the seed.",
     error: bananaVariance,
     mcmcChains: 32,
     mcmcStart: 5,
