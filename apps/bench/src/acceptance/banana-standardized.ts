@@ -34,6 +34,7 @@ if (values.map !== undefined) {
 }
 console.log(`map: shift ${Array.from(map.shift, (v) => v.toFixed(2)).join(", ")}, scale ${Array.from(map.scale, (v) => v.toFixed(2)).join(", ")}`);
 const started = performance.now();
+let lastLine = started;
 const result = await runOuSampler({
   tf,
   target: affineTarget(target, map),
@@ -42,6 +43,14 @@ const result = await runOuSampler({
   ...(JSON.parse(values.override) as object),
   maxFlowInconsistency: Number.POSITIVE_INFINITY,
   maxTerminalSpread: Number.POSITIVE_INFINITY,
+  onProgress: (event: { stage: string; t?: number; acceptedSteps?: number; effectiveRank?: number; maxAbsRhs?: number; iteration?: number; valueRms?: number }) => {
+    const now = performance.now();
+    if (now - lastLine < 30_000) return;
+    lastLine = now;
+    if (event.stage === "fit") console.log(`  fit ${event.iteration}: value RMS ${event.valueRms?.toExponential(2)}`);
+    else if (event.stage === "forward") console.log(`  forward t = ${event.t?.toFixed(3)}, ${event.acceptedSteps} steps, r_λ ${event.effectiveRank?.toFixed(1)}, max|f| ${event.maxAbsRhs?.toExponential(2)}`);
+    else console.log(`  ${event.stage} t = ${event.t?.toFixed(3)}, ${event.acceptedSteps} steps`);
+  },
 } as never);
 const r = result as { logZ: number; essFraction: number; flowInconsistency: number; terminalSpread: number; logZForward: number; logWeights: Float64Array; samples: Float64Array };
 const exact = target.logZ!;
