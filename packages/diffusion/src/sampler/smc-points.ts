@@ -122,7 +122,7 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
 
   let points: Float64Array = random.derive("smc-start").fillNormal(new Float64Array(count * d), 0, s);
   let logStep = new Float64Array(count).fill(Math.log(h0));
-  let at = evaluateAtPoints(target, tf, points, count);
+  let at: { logDensity: Float64Array; score: Float64Array } = evaluateAtPoints(target, tf, points, count);
   let gradientEvaluations = count;
   // log ∫ q̃ = (d/2) log(2πs²): the stages multiply it up to ∫ π̃.
   let logZ = 0.5 * d * Math.log(2 * Math.PI * s * s);
@@ -162,17 +162,22 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
     const parents = systematicResample(logWeights, resampleRandom);
     const resampled = new Float64Array(count * d);
     const resampledStep = new Float64Array(count);
+    const resampledAt = { logDensity: new Float64Array(count), score: new Float64Array(count * d) };
     for (let i = 0; i < count; i++) {
       const j = parents[i] as number;
       resampled.set(points.subarray(j * d, (j + 1) * d), i * d);
+      resampledAt.score.set(at.score.subarray(j * d, (j + 1) * d), i * d);
+      resampledAt.logDensity[i] = at.logDensity[j] as number;
       resampledStep[i] = logStep[j] as number;
     }
     points = resampled;
     logStep = resampledStep;
+    at = resampledAt;
 
+    // The moves target γ_β; log π̃ and its score at the particles are kept beside the chain state
+    // (from the proposals' evaluations, accepted ones copied in), so no stage evaluates π̃ twice.
     const b = beta;
-    const tempered = (x: Float64Array) => {
-      const value = evaluateAtPoints(target, tf, x, count);
+    const temper = (x: Float64Array, value: { logDensity: Float64Array; score: Float64Array }) => {
       const logDensity = new Float64Array(count);
       const score = new Float64Array(count * d);
       for (let i = 0; i < count; i++) {
@@ -181,22 +186,30 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
       }
       return { logDensity, score };
     };
-    const context: ChainContext = { target, tf, random: moveRandom, numChains: count, dim: d, pointDim: d, evaluate: tempered };
-    const start = tempered(points);
+    let proposed = at;
+    const evaluate = (x: Float64Array) => {
+      proposed = evaluateAtPoints(target, tf, x, count);
+      return temper(x, proposed);
+    };
+    const context: ChainContext = { target, tf, random: moveRandom, numChains: count, dim: d, pointDim: d, evaluate };
+    const start = temper(points, at);
     const state: ChainState = { points, logDensity: start.logDensity, score: start.score };
     let acceptanceSum = 0;
     for (let m = 0; m < moves; m++) {
-      const { acceptanceProbability } = malaTransition(context, state, (c) => Math.exp(logStep[c] as number));
+      const { acceptanceProbability, accepted } = malaTransition(context, state, (c) => Math.exp(logStep[c] as number));
       for (let c = 0; c < count; c++) {
         const a = acceptanceProbability[c] as number;
         acceptanceSum += a;
         logStep[c] = (logStep[c] as number) + stepGain * (a - targetAcceptance);
+        if (accepted[c] === 1) {
+          at.logDensity[c] = proposed.logDensity[c] as number;
+          at.score.set(proposed.score.subarray(c * d, (c + 1) * d), c * d);
+        }
       }
     }
-    gradientEvaluations += count * (moves + 2);
+    gradientEvaluations += count * moves;
     acceptance = acceptanceSum / (moves * count);
     points = state.points;
-    at = evaluateAtPoints(target, tf, points, count);
     options.onStage?.({ stage, beta, logZ, acceptance });
   }
   const sortedSteps = Float64Array.from(logStep).sort();
