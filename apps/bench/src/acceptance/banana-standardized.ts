@@ -12,9 +12,10 @@
  */
 import { parseArgs } from "node:util";
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
-import { affineTarget, affineToX, runOuSampler, smcPoints, smcPointSourceDefaults, standardizingMap, type AffineMap } from "@minevo/diffusion";
+import { affineTarget, affineToX, runOuSampler, type AffineMap } from "@minevo/diffusion";
 import { tf, useWasm } from "../ou-common.js";
 import { samplerCases } from "./sampler-cases.js";
+import { pilotStreamLabel, standardizingPilot } from "./standardize.js";
 
 const { values } = parseArgs({ options: { seed: { type: "string", default: "0" }, "pilot-seed": { type: "string" }, map: { type: "string" }, override: { type: "string", default: "{}" } } });
 await useWasm();
@@ -26,11 +27,10 @@ if (values.map !== undefined) {
   const v = values.map.split(",").map(Number);
   map = { shift: Float64Array.from(v.slice(0, 2)), scale: Float64Array.from(v.slice(2)) };
 } else {
-  const random = values["pilot-seed"] !== undefined ? RandomStream.fromSeed(values["pilot-seed"]) : RandomStream.fromSeed(seed).derive("standardize-pilot");
-  const { particles, reference } = spec.standardize!;
-  const pilot = smcPoints({ tf, target, random, count: particles, start: reference, movesPerStage: smcPointSourceDefaults.movesPerStage, essFraction: smcPointSourceDefaults.essFraction });
-  map = standardizingMap(pilot.points, target.dim);
-  console.log(`pilot: ${pilot.betas.length - 1} stages, log Ẑ ${pilot.logZ.toFixed(3)}`);
+  const random = values["pilot-seed"] !== undefined ? RandomStream.fromSeed(values["pilot-seed"]) : RandomStream.fromSeed(seed).derive(pilotStreamLabel);
+  const pilot = standardizingPilot(tf, target, spec.standardize!, random);
+  map = pilot.map;
+  console.log(`pilot: ${pilot.stages} stages, log Ẑ ${pilot.logZ.toFixed(3)}`);
 }
 console.log(`map: shift ${Array.from(map.shift, (v) => v.toFixed(2)).join(", ")}, scale ${Array.from(map.scale, (v) => v.toFixed(2)).join(", ")}`);
 const started = performance.now();

@@ -26,12 +26,13 @@ import { RandomStream, isMinevoError, registries, setTensorFlowBackend, type Sam
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
-import { affineTarget, affineToX, energyDistance, malaPoints, runOuSampler, smcPoints, smcPointSourceDefaults, standardizingMap, systematicResample, type AffineMap, type OuSamplerProgress } from "@minevo/diffusion";
+import { affineTarget, affineToX, energyDistance, malaPoints, runOuSampler, systematicResample, type AffineMap, type OuSamplerProgress } from "@minevo/diffusion";
 import { writeSection } from "../report.js";
 import { conditionalCases, conditionalReport, runConditionalCase, type ConditionalCaseResult } from "./conditional-case.js";
 import { exactCases, runExactCase, type ExactResult } from "./exact-accuracy.js";
 import { runBaseline } from "./mcmc-baseline.js";
 import { samplerCases, type Criterion, type SamplerCase } from "./sampler-cases.js";
+import { pilotStreamLabel, standardizingPilot } from "./standardize.js";
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../results/acceptance");
 
@@ -159,9 +160,9 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   // The sampler's target: π̃ itself, or π̃ in the coordinates a formula-only pilot standardises.
   let map: AffineMap | undefined;
   if (spec.standardize !== undefined) {
-    const pilot = smcPoints({ tf, target, random: random.derive("standardize-pilot"), count: spec.standardize.particles, start: spec.standardize.reference, movesPerStage: smcPointSourceDefaults.movesPerStage, essFraction: smcPointSourceDefaults.essFraction });
-    map = standardizingMap(pilot.points, target.dim);
-    log(`  ${spec.name} pilot: ${pilot.betas.length - 1} SMC stages, log Ẑ ${pilot.logZ.toFixed(3)}, shift ${Array.from(map.shift, (v) => v.toFixed(2)).join(", ")}, scale ${Array.from(map.scale, (v) => v.toFixed(2)).join(", ")}`);
+    const pilot = standardizingPilot(tf, target, spec.standardize, random.derive(pilotStreamLabel));
+    map = pilot.map;
+    log(`  ${spec.name} pilot: ${pilot.stages} SMC stages, log Ẑ ${pilot.logZ.toFixed(3)}, shift ${Array.from(map.shift, (v) => v.toFixed(2)).join(", ")}, scale ${Array.from(map.scale, (v) => v.toFixed(2)).join(", ")}`);
   }
   const samplerTarget = map === undefined ? target : affineTarget(target, map);
   const points = collocationPoints(spec, samplerTarget, random);
