@@ -18,7 +18,7 @@ import "../index.js";
 import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
 import { malaPoints } from "./mala-points.js";
-import { firstCheckpoint } from "../test-support/first-checkpoint.js";
+import { firstCheckpoint, meanOfRows } from "../test-support/first-checkpoint.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -292,13 +292,8 @@ describe("collocation points from MALA on the formula", () => {
       seed: 4,
     });
     const points = saved.collocationPoints;
-    const rowMean = (from: number, to: number) => {
-      let sum = 0;
-      for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
-      return sum / (to - from);
-    };
-    expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
-    expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
+    expect(Math.abs(meanOfRows(points, 0, 200) - 4)).toBeLessThan(0.2);
+    expect(Math.abs(meanOfRows(points, 200, 300))).toBeLessThan(0.5);
     // Fit points: the 300 collocation points and 100 extra ones, all of the latter around chain
     // points: within 2 of the mean but for a few jittered ones (measured 298 of 400; with broad
     // N(0, 9I) extra fit points about 205 would be).

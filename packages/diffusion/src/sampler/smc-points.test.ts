@@ -14,7 +14,7 @@ import { userTarget } from "../targets/user-target.js";
 import { malaPoints } from "./mala-points.js";
 import { smcPoints } from "./smc-points.js";
 import { runOuSampler } from "./ou-sampler.js";
-import { firstCheckpoint } from "../test-support/first-checkpoint.js";
+import { firstCheckpoint, meanOfRows } from "../test-support/first-checkpoint.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -113,14 +113,9 @@ describe("smcPoints", () => {
       seed: 4,
     });
     const points = saved.collocationPoints;
-    const rowMean = (from: number, to: number) => {
-      let sum = 0;
-      for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
-      return sum / (to - from);
-    };
     // 200 particles at the target's mean (from a reference centred at 0), 100 broad points near 0.
-    expect(Math.abs(rowMean(0, 200) - 4)).toBeLessThan(0.2);
-    expect(Math.abs(rowMean(200, 300))).toBeLessThan(0.5);
+    expect(Math.abs(meanOfRows(points, 0, 200) - 4)).toBeLessThan(0.2);
+    expect(Math.abs(meanOfRows(points, 200, 300))).toBeLessThan(0.5);
     expect(saved.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5 });
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", essFraction: 0 } })).rejects.toThrow(/pointSource.essFraction must be in \(0, 1\), got 0/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", reference: Number.NaN } })).rejects.toThrow(/pointSource.reference must be a positive number, got NaN/);

@@ -26,3 +26,10 @@ export async function firstCheckpoint(options: Omit<OuSamplerOptions, "signal" |
   expect(saved).toBeDefined();
   return saved!;
 }
+
+/** The mean over rows [from, to) of count×2 points of their coordinates' average (where a block of points sits). */
+export function meanOfRows(points: Float64Array, from: number, to: number): number {
+  let sum = 0;
+  for (let j = from; j < to; j++) sum += (points[2 * j]! + points[2 * j + 1]!) / 2;
+  return sum / (to - from);
+}
