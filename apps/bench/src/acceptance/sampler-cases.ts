@@ -62,7 +62,7 @@ export interface SamplerCase {
   /**
    * Sample in standardised coordinates z = (x − m)/s (@minevo/diffusion's affineTarget), m and s
    * the mean and standard deviation of a pilot: `particles` tempered-SMC particles on π̃ from
-   * N(0, reference²I) (formula only), with the sampler's SMC point-source settings (50 moves per
+   * N(0, reference²I) (formula only), with `smcPoints`' defaults (50 moves per
    * stage, ESS fraction 0.95). The samples are mapped back to x for every statistic.
    */
   readonly standardize?: { readonly particles: number; readonly reference: number };

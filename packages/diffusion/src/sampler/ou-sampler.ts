@@ -72,7 +72,7 @@ import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, ty
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 import { defaultRestartMargin, malaPointDefaults, malaPoints, positiveOption } from "./mala-points.js";
-import { smcPoints } from "./smc-points.js";
+import { smcPointDefaults, smcPoints } from "./smc-points.js";
 import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
 
 export interface OuSamplerOptions<
@@ -424,9 +424,9 @@ export interface MalaPointSource {
 }
 
 /**
- * Tempered-SMC collocation points (`pointSource`); the fields left out take their defaults. The
- * defaults suit the funnel-like targets it is for: many small stages (essFraction 0.95) and
- * 50 moves each cost ~10⁴ evaluations of log π̃ per particle-count, seconds on the CPU.
+ * Tempered-SMC collocation points (`pointSource`); the fields left out take `smcPoints`' defaults
+ * (many small stages, essFraction 0.95, and 50 moves each: ~10³ batched evaluations of log π̃,
+ * seconds on the CPU for a formula target).
  */
 export interface SmcPointSource {
   readonly kind: "smc";
@@ -434,15 +434,13 @@ export interface SmcPointSource {
   readonly fraction?: number;
   /** s: particles start from N(0, s²I), which should cover π's mass. Default pointScale. */
   readonly reference?: number;
-  /** MALA moves per stage. Default 50. */
+  /** MALA moves per stage. Default `smcPointDefaults.movesPerStage` (50). */
   readonly movesPerStage?: number;
-  /** See `smcPoints`. Default 0.95. */
+  /** See `smcPoints`. Default `smcPointDefaults.essFraction` (0.95). */
   readonly essFraction?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
 }
-
-export const smcPointSourceDefaults = { movesPerStage: 50, essFraction: 0.95 } as const;
 
 /** `pointSource` with every default filled in (undefined: broad). */
 function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number, pointScale: number) {
@@ -462,8 +460,8 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
   const chains = Math.max(given.kind === "smc" ? 2 : 1, Math.round(fraction * numPoints));
   if (given.kind === "smc") {
     const reference = positiveOption(given.reference ?? pointScale, "pointSource.reference", false);
-    const movesPerStage = positiveOption(given.movesPerStage ?? smcPointSourceDefaults.movesPerStage, "pointSource.movesPerStage", true);
-    const essFraction = given.essFraction ?? smcPointSourceDefaults.essFraction;
+    const movesPerStage = positiveOption(given.movesPerStage ?? smcPointDefaults.movesPerStage, "pointSource.movesPerStage", true);
+    const essFraction = given.essFraction ?? smcPointDefaults.essFraction;
     if (!(essFraction > 0 && essFraction < 1)) {
       throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "pointSource.essFraction" });
     }

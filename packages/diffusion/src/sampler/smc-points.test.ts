@@ -39,7 +39,7 @@ describe("smcPoints", () => {
     });
     const exactLogZ = shift + Math.log(2 * Math.PI * Math.sqrt(variance[0]! * variance[1]!));
     const stages: number[] = [];
-    const run = () => smcPoints({ tf, target, random: RandomStream.fromSeed(11), count: 800, start: 4, onStage: (s) => stages.push(s.beta) });
+    const run = () => smcPoints({ tf, target, random: RandomStream.fromSeed(11), count: 800, start: 4, essFraction: 0.5, movesPerStage: 5, onStage: (s) => stages.push(s.beta) });
     const result = await expectNoTensorLeak(tf, "smcPoints", run);
     expect(result.points.length).toBe(1600);
     expect(result.betas[0]).toBe(0);

@@ -32,7 +32,7 @@ export interface SmcPointsOptions {
   readonly count: number;
   /** s: the reference is N(0, s²I). It should cover π's mass, tails included. Default 2. */
   readonly start?: number;
-  /** MALA moves of every particle after each reweighting. Default 5. */
+  /** MALA moves of every particle after each reweighting. Default 50. */
   readonly movesPerStage?: number;
   /**
    * Each stage's temperature step is the largest that keeps the effective sample size of its
@@ -72,7 +72,7 @@ export interface SmcPoints {
   readonly gradientEvaluations: number;
 }
 
-export const smcPointDefaults = { start: 2, movesPerStage: 5, essFraction: 0.5, stepSize: 0.05, maxStages: 1000 } as const;
+export const smcPointDefaults = { start: 2, movesPerStage: 50, essFraction: 0.95, stepSize: 0.05, maxStages: 1000 } as const;
 
 /** The acceptance rate each particle's step size aims for (Roberts and Rosenthal 1998). */
 const targetAcceptance = 0.574;
