@@ -136,5 +136,9 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(source).toContain("--point-source mala is for unconditional runs");
     expect(errorLine(await runCli(["sample", "--point-source", "chains", "--out", out]))).toMatch(/--point-source.*chains.*broad, mala/);
     expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--point-source", "smc", "--out", out]))).toContain("--point-source smc is for unconditional runs");
+    expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--standardize", "--out", out]))).toContain("--standardize is for unconditional runs");
+    expect(errorLine(await runCli(["sample", "--standardize-reference", "-1", "--out", out]))).toMatch(/--standardize-reference must be a finite positive number, got "?-1"?/);
+    expect(errorLine(await runCli(["sample", "--defensive", "1", "--out", out]))).toMatch(/--defensive must be a number strictly between 0 and 1, got "?1"?/);
+    expect(errorLine(await runCli(["sample", "--defensive", "0.1", "--out", out]))).toContain("--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize");
   });
 });

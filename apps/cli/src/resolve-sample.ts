@@ -6,6 +6,7 @@
  */
 import { dirname } from "node:path";
 import { ErrorCode, MinevoError, quote, registries, type SamplingTarget } from "@minevo/core";
+import { standardizeDefaults } from "@minevo/diffusion";
 import { readText } from "./files.js";
 import { parseKeyValuePairs, type OptionTree } from "./options.js";
 import {
@@ -36,6 +37,9 @@ export interface SampleCommandLine {
   readonly fitGradients?: boolean;
   readonly smoothing?: string;
   readonly pointSource?: string;
+  readonly standardize?: boolean;
+  readonly defensive?: string;
+  readonly standardizeReference?: string;
   readonly extraFitPoints?: string;
   readonly weightDecay?: string;
   readonly horizon?: string;
@@ -58,6 +62,21 @@ export interface SampleCommandLine {
 function pointSourceFlag(text: string | undefined): "broad" | "mala" | "smc" | undefined {
   if (text === undefined || text === "broad" || text === "mala" || text === "smc") return text;
   throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad, mala or smc, got ${quote(text)}`, { flag: "point-source" });
+}
+
+/** `--standardize` and `--standardize-reference <s>` (which implies the first). */
+function standardizeFlags(on: boolean | undefined, reference: string | undefined): SampleFlags["standardize"] {
+  const scale = positiveFlag("standardize-reference", reference);
+  if (scale !== undefined) return { reference: scale };
+  return on === true ? true : undefined;
+}
+
+/** A number strictly between 0 and 1. */
+function fractionFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0 && value < 1)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a number strictly between 0 and 1, got ${quote(text)}`, { flag });
+  return value;
 }
 
 function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
@@ -138,6 +157,8 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     fitGradients: line.fitGradients === true ? true : undefined,
     pointSource: pointSourceFlag(line.pointSource),
     smoothing: positiveFlag("smoothing", line.smoothing),
+    standardize: standardizeFlags(line.standardize, line.standardizeReference),
+    defensive: fractionFlag("defensive", line.defensive),
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
     weightDecay: nonNegativeFlag("weight-decay", line.weightDecay),
     horizon: positiveFlag("horizon", line.horizon),
@@ -187,6 +208,14 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     fitGradients: input.fitGradients ?? sampleDefaults.fitGradients,
     pointSource: input.pointSource ?? sampleDefaults.pointSource,
     smoothing: input.smoothing ?? sampleDefaults.smoothing,
+    defensive: input.defensive ?? sampleDefaults.defensive,
+    standardize:
+      input.standardize === undefined || input.standardize === false
+        ? sampleDefaults.standardize
+        : {
+            particles: (input.standardize === true ? undefined : input.standardize.particles) ?? standardizeDefaults.particles,
+            reference: (input.standardize === true ? undefined : input.standardize.reference) ?? standardizeDefaults.reference,
+          },
     extraFitPoints: input.extraFitPoints ?? sampleDefaults.extraFitPoints,
     weightDecay: input.weightDecay ?? sampleDefaults.weightDecay,
     horizon: input.horizon ?? sampleDefaults.horizon,

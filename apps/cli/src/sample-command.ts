@@ -73,6 +73,11 @@ function weightedMean(samples: Float64Array, weights: Float64Array, d: number): 
 function progressHandler(progress: ProgressSink, config: ResolvedSampleConfig): (p: OuSamplerProgress) => void {
   return (p) => {
     switch (p.stage) {
+      case "points":
+        // SMC stages are not known in advance: β (0 → 1) is the fraction.
+        if (p.source === "mala") progress.update("points", { fraction: p.move / p.moves, detail: `MALA move ${p.move}/${p.moves}${p.round === 2 ? " (after restarting stuck chains)" : ""}` });
+        else progress.update(p.source === "smc" ? "points" : "pilot", { fraction: p.beta, detail: `SMC stage ${p.smcStage}  β = ${p.beta.toFixed(4)}  acceptance ${p.acceptance.toFixed(2)}` });
+        break;
       case "fit":
         progress.update("fit", {
           fraction: p.iteration / config.fitIterations,
@@ -153,10 +158,19 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     if (config.smoothing !== null) {
       throw new MinevoError(ErrorCode.InvalidArgument, `--smoothing is for unconditional runs; the conditional sampler fits log π̃(x, y) itself`, { flag: "smoothing" });
     }
+    if (config.defensive !== null) {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--defensive is for unconditional runs`, { flag: "defensive" });
+    }
+    if (config.standardize !== null) {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--standardize is for unconditional runs`, { flag: "standardize" });
+    }
     if (config.pointSource !== "broad") {
       throw new MinevoError(ErrorCode.InvalidArgument, `--point-source ${config.pointSource} is for unconditional runs; a conditional run draws its points (x, y) from the broad reference`, { flag: "point-source" });
     }
     return runConditionalSample(run, target, config.condition, started);
+  }
+  if (config.defensive !== null && config.pointSource !== "smc" && config.standardize === null) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize (their tempered SMC gives it)`, { flag: "defensive" });
   }
   const backend = await selectBackend(config.backend, { log: (line) => progress.log(line) });
   noteBackend(backend, progress);
@@ -171,6 +185,8 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     ...solverOptions(config),
     pointSource: config.pointSource,
     ...(config.smoothing !== null ? { smoothing: config.smoothing } : {}),
+    ...(config.standardize !== null ? { standardize: config.standardize } : {}),
+    ...(config.defensive !== null ? { defensive: { weight: config.defensive } } : {}),
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
     ...checkpoints.options,
@@ -252,6 +268,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     backend: describeBackend(backend),
     fit: fitRecord(result.fit),
     ...(result.smoothing !== undefined ? { smoothing: result.smoothing } : {}),
+    ...(result.standardization !== undefined
+      ? { standardization: { shift: Array.from(result.standardization.shift), scale: Array.from(result.standardization.scale), ...(result.standardization.pilot !== undefined ? { pilot: result.standardization.pilot } : {}) } }
+      : {}),
     diagnostics: {
       forward: {
         status: result.forward.status,
@@ -268,6 +287,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
       },
     },
     timings: {
+      points: result.timings.points,
       fit: result.timings.fit,
       forward: result.timings.forward,
       sample: result.timings.sample,

@@ -40,6 +40,13 @@ export const sampleConfigSchema = z.strictObject({
   pointSource: z.enum(["broad", "mala", "smc"]).optional(),
   /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
   smoothing: z.number().positive().finite().nullable().optional(),
+  /**
+   * Run in z = (x − m)/s from a tempered-SMC pilot on π̃ (runOuSampler's standardize): true, or
+   * { particles, reference } (the pilot's particle count and reference scale in x).
+   */
+  /** w: fit log(π̃ + c·N(0, 4I)), the initial density (1 − w)π + w·N(0, 4I) (runOuSampler's defensive); null: none. */
+  defensive: z.number().gt(0).lt(1).nullable().optional(),
+  standardize: z.union([z.boolean(), z.strictObject({ particles: z.number().int().min(2).optional(), reference: z.number().positive().finite().optional() })]).optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
   extraFitPoints: z.number().int().nonnegative().optional(),
   /** The fit's weight decay. */
@@ -90,6 +97,10 @@ export interface ResolvedSampleConfig {
   readonly pointSource: "broad" | "mala" | "smc";
   /** null: no blur. */
   readonly smoothing: number | null;
+  /** null: no floor. */
+  readonly defensive: number | null;
+  /** null: in x. */
+  readonly standardize: { readonly particles: number; readonly reference: number } | null;
   readonly extraFitPoints: number;
   readonly weightDecay: number;
   readonly horizon: number;
@@ -117,6 +128,8 @@ export const sampleDefaults = {
   fitGradients: false,
   pointSource: "broad",
   smoothing: null,
+  standardize: null,
+  defensive: null,
   extraFitPoints: 2000,
   weightDecay: 1e-4,
   horizon: 5,

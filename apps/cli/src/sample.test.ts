@@ -230,6 +230,30 @@ describe("minevo sample --point-source smc", () => {
   });
 });
 
+describe("minevo sample --standardize", () => {
+  it("runs a target far from unit scale in z = (x − m)/s from a pilot, and records the map", async () => {
+    const run = join(dir, "standardized");
+    const outcome = await runCli([
+      "sample", "--target", "gaussian", "--target-option", "mean=[30,-50]", "--target-option", "diagonal=[100,400]", "--backend", "cpu",
+      "--samples", "1000", "--points", "150", "--extra-fit-points", "150", "--fit-iterations", "30", "--standardize-reference", "60",
+      "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--out", run,
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const result = readJson(join(run, "result.json"));
+    expect((result.config as { standardize: unknown }).standardize).toEqual({ particles: 1000, reference: 60 });
+    const map = result.standardization as { shift: number[]; scale: number[]; pilot: { stages: number } };
+    expect(Math.abs(map.shift[0]! - 30)).toBeLessThan(3);
+    expect(Math.abs(map.scale[1]! / 20 - 1)).toBeLessThan(0.2);
+    // The draws come back in x.
+    const exact = result.exact as { logZError: number; meanError: number[] };
+    expect(Math.abs(exact.logZError)).toBeLessThan(0.05);
+    expect(Math.abs(exact.meanError[0]!)).toBeLessThan(1);
+    expect(Math.abs(exact.meanError[1]!)).toBeLessThan(2);
+    // The pilot's progress reached stderr before the fit's.
+    expect(outcome.stderr).toMatch(/pilot[\s\S]*fit/);
+  });
+});
+
 describe("minevo sample: the sketch-saturation warning", () => {
   it("warns, in result.json and on stderr, when the effective rank reaches the sketch size, and names the fix", async () => {
     const run = join(dir, "saturated");

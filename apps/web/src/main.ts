@@ -133,6 +133,8 @@ function requestDraw(): void {
 function progressCaption(progress: ProgressData | null): string {
   if (progress === null) return "";
   switch (progress.stage) {
+    case "points":
+      return progress.caption;
     case "fit":
       return `fitting u_θ(0) ≈ log π̃: iteration ${progress.iteration}, value RMS ${progress.valueRms.toExponential(2)}`;
     case "forward":

@@ -35,6 +35,8 @@ export interface BackendInfo {
 
 /** A progress event of runOuSampler, as plain data. */
 export type ProgressData =
+  /** Drawing the collocation points (MALA or SMC on π̃) before the fit. */
+  | { readonly stage: "points"; readonly caption: string }
   | { readonly stage: "fit"; readonly iteration: number; readonly valueRms: number }
   | {
       readonly stage: "forward";

@@ -14,7 +14,7 @@ import "@minevo/integrators";
 import "@minevo/networks";
 import "@minevo/sketching";
 import { ErrorCode, MinevoError, isMinevoError, selectBackend, type ActiveBackend } from "@minevo/core";
-import { runOuSampler, type OuSamplerProgress } from "@minevo/diffusion";
+import { runOuSampler, type OuSamplerPointsProgress, type OuSamplerProgress } from "@minevo/diffusion";
 import { learnedLogDensityGrids, targetLogDensityGrid } from "./density-grid.js";
 import type { BackendInfo, PageMessage, ProgressData, RunSummary, StartMessage, WorkerMessage } from "./protocol.js";
 import type { RunConfig } from "./run-config.js";
@@ -61,8 +61,15 @@ async function activateBackend(config: RunConfig): Promise<BackendInfo> {
   return { name: active.name, tfBackend: active.tfBackend, engine: active.engine, accelerated: active.accelerated, notes };
 }
 
+function pointsCaption(progress: OuSamplerPointsProgress): string {
+  if (progress.source === "mala") return `collocation points: MALA move ${progress.move}/${progress.moves}${progress.round === 2 ? " (after restarts)" : ""}`;
+  return `${progress.source === "smc" ? "collocation points" : "standardising pilot"}: SMC stage ${progress.smcStage}, β = ${progress.beta.toFixed(3)}`;
+}
+
 function progressData(progress: OuSamplerProgress): { data: ProgressData; transfer: Transferable[] } {
   switch (progress.stage) {
+    case "points":
+      return { data: { stage: "points", caption: pointsCaption(progress) }, transfer: [] };
     case "fit":
       return { data: { stage: "fit", iteration: progress.iteration, valueRms: progress.valueRms }, transfer: [] };
     case "forward":

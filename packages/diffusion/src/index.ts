@@ -77,6 +77,7 @@ export { runOuSampler, refineOuSampler } from "./sampler/ou-sampler.js";
 export type {
   OuSamplerOptions,
   OuSamplerProgress,
+  OuSamplerPointsProgress,
   OuSamplerFitProgress,
   OuSamplerForwardProgress,
   OuSamplerSampleProgress,
@@ -88,10 +89,14 @@ export type {
   SmcPointSource,
 } from "./sampler/ou-sampler.js";
 export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
-export type { MalaPointsOptions, MalaPoints } from "./sampler/mala-points.js";
+export type { MalaPointsOptions, MalaPoints, MalaPointsProgress } from "./sampler/mala-points.js";
 export { smcPoints, smcPointDefaults } from "./sampler/smc-points.js";
 export { affineTarget, affineToX, standardizingMap } from "./targets/affine-target.js";
 export type { AffineMap } from "./targets/affine-target.js";
+export { standardizingPilot, standardizeDefaults } from "./sampler/standardize.js";
+export { defensiveValues } from "./sampler/defensive.js";
+export type { DefensiveOptions } from "./sampler/defensive.js";
+export type { StandardizeOptions, StandardizingPilot, StandardizingPilotOptions } from "./sampler/standardize.js";
 export type { SmcPointsOptions, SmcPoints, SmcStage } from "./sampler/smc-points.js";
 export { smoothedTarget, smoothingDefaults } from "./sampler/smoothing.js";
 export type { SmoothingOptions, SmoothedValues } from "./sampler/smoothing.js";

@@ -42,6 +42,11 @@ export interface McmcOptions {
   readonly targetAcceptance?: number;
   /** Adapt the step size during warm-up (default true); false keeps `initialStepSize`. */
   readonly adaptStepSize?: boolean;
+  /**
+   * Called after every transition of all chains (progress): `completed` of `total` =
+   * warmupSteps + numSamples·thin. A throw stops the run and propagates (an abort).
+   */
+  readonly onStep?: (completed: number, total: number) => void;
 }
 
 export interface McmcResult {
@@ -201,10 +206,14 @@ export function runChains(options: McmcOptions, kernel: TransitionKernel, defaul
   const countEvaluations = { ...context, evaluate: (p: Float64Array) => ((gradientEvaluations += numChains), context.evaluate(p)) };
 
   const adaptation = new DualAveraging(initialStepSize, targetAcceptance);
+  const totalSteps = warmupSteps + numSamples * thin;
+  let completed = 0;
+  const onStep = options.onStep;
   let warmupAcceptance = 0;
   for (let m = 0; m < warmupSteps; m++) {
     const stepSize = adapt ? adaptation.stepSize : initialStepSize;
     const stats = kernel(countEvaluations, state, stepSize);
+    onStep?.(++completed, totalSteps);
     nonFiniteProposals += stats.nonFinite;
     const meanProbability = mean(stats.acceptanceProbability);
     warmupAcceptance += meanProbability;
@@ -218,6 +227,7 @@ export function runChains(options: McmcOptions, kernel: TransitionKernel, defaul
   for (let s = 0; s < numSamples; s++) {
     for (let t = 0; t < thin; t++) {
       const stats = kernel(countEvaluations, state, stepSize);
+      onStep?.(++completed, totalSteps);
       nonFiniteProposals += stats.nonFinite;
       for (let c = 0; c < numChains; c++) acceptedCount[c] = (acceptedCount[c] as number) + (stats.accepted[c] as number);
     }

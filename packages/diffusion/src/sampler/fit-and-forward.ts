@@ -83,6 +83,10 @@ export interface FitAndForwardResult {
   readonly forwardSteps: readonly OuSamplerForwardStep[];
 }
 
+/** A forward run stops as stalled after `stallSteps` accepted steps in a row shorter than `stallFraction`·T. */
+export const stallSteps = 100;
+export const stallFraction = 1e-6;
+
 /** The samplers' `fitGradients` option, checked (default false). */
 export function fitGradientsOption(value: unknown): boolean {
   if (value === undefined) return false;
@@ -146,6 +150,11 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
   const prepared = solver.prepare({ parameters: fit.parameters, points }, resume?.sketch != null ? { sketchState: resume.sketch } : {});
   const forwardSteps: OuSamplerForwardStep[] = [...(resume?.forwardSteps ?? [])];
   let rejectedSoFar = forwardSteps.reduce((s, step) => s + step.rejectedAttempts, 0);
+  // The stall watchdog: a model that left the solution while staying finite makes the integrator
+  // creep on with ever smaller accepted steps (measured: 10⁻⁹ at max|f| ~ 10¹³, for as long as one
+  // lets it run). Sound runs take steps of 10⁻³–10⁻¹.
+  const stallStep = stallFraction * horizon;
+  let shortInARow = 0;
   // Every integrator of @minevo/integrators hands the state to `onStepState`; another one may not.
   const reportsStates = typeof (integrator as Partial<ResumableIntegrator>).restoreStepper === "function";
   const event = (r: StepReport, state: MneState | undefined): OuSamplerForwardProgress => {
@@ -172,6 +181,16 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
         save: { kind: "dense" },
         ...(forwardResume !== undefined ? { resume: forwardResume } : {}),
         onStep: (r: StepReport) => {
+          shortInARow = Math.abs(r.t - r.tPrevious) < stallStep ? shortInARow + 1 : 0;
+          if (shortInARow >= stallSteps) {
+            const diagnostics = prepared.vectorField.lastDiagnostics;
+            throw new MinevoError(
+              ErrorCode.StepSizeCollapse,
+              `${options.forwardName} stalled at t = ${r.t.toPrecision(6)} of ${horizon}: ${stallSteps} accepted steps in a row shorter than ${stallStep.toExponential(1)} (${stallFraction.toExponential(0)}·T; the latest ${(r.t - r.tPrevious).toExponential(2)}, max|f| ${diagnostics?.maxAbsRhs.toExponential(2) ?? "?"}) — the model left the solution. ` +
+                `Check the initial fit (warnings: ${quote(fit.warnings)})${options.failureAdvice}`,
+              { t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: forwardSteps.length, maxAbsRhs: diagnostics?.maxAbsRhs },
+            );
+          }
           rejectedSoFar += r.rejectedAttempts;
           forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: prepared.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
           if (progress !== undefined && !reportsStates) progress(event(r, undefined));

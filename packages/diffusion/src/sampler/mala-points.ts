@@ -43,6 +43,16 @@ export interface MalaPointsOptions {
    * only sit where its mass is, so the never-ending adaptation is harmless here.
    */
   readonly stepAdaptation?: "global" | "per-chain";
+  /** Called after every move of all chains (progress); a throw stops the run and propagates. */
+  readonly onProgress?: (progress: MalaPointsProgress) => void;
+}
+
+export interface MalaPointsProgress {
+  /** 1, or 2 for the moves after stuck chains were restarted. */
+  readonly round: 1 | 2;
+  /** Moves of this round done, of `moves`. */
+  readonly move: number;
+  readonly moves: number;
 }
 
 export interface MalaPoints {
@@ -88,12 +98,14 @@ export function malaPoints(options: MalaPointsOptions): MalaPoints {
     throw new MinevoError(ErrorCode.InvalidOptions, `stepAdaptation must be "global" or "per-chain", got ${quote(adaptation)}`, { field: "stepAdaptation" });
   }
   const d = target.dim;
-  const chainsFrom = (initialPoints: Float64Array, name: string, h: number): { finalPoints: Float64Array; stepSize: number } =>
-    adaptation === "per-chain"
-      ? perChainMala(target, tf, random.derive(name), initialPoints, count, steps, h)
-      : runMala({ target, tf, random: random.derive(name), initialPoints, warmupSteps: steps, numSamples: 4, initialStepSize: h });
+  const chainsFrom = (initialPoints: Float64Array, name: string, h: number, round: 1 | 2): { finalPoints: Float64Array; stepSize: number } => {
+    const onStep = options.onProgress === undefined ? undefined : (move: number, moves: number) => options.onProgress?.({ round, move, moves });
+    return adaptation === "per-chain"
+      ? perChainMala(target, tf, random.derive(name), initialPoints, count, steps, h, onStep)
+      : runMala({ target, tf, random: random.derive(name), initialPoints, warmupSteps: steps, numSamples: 4, initialStepSize: h, ...(onStep !== undefined ? { onStep } : {}) });
+  };
   const initial = random.derive("point-chains-start").fillNormal(new Float64Array(count * d), 0, start);
-  const first = chainsFrom(initial, "point-chains", stepSize);
+  const first = chainsFrom(initial, "point-chains", stepSize, 1);
   if (!Number.isFinite(restartBelow)) return { points: first.finalPoints, stepSize: first.stepSize, restarted: 0 };
 
   const { logDensity } = evaluateAtPoints(target, tf, first.finalPoints, count);
@@ -114,7 +126,7 @@ export function malaPoints(options: MalaPointsOptions): MalaPoints {
     const from = good[Math.min(good.length - 1, Math.floor(pick.uniform() * good.length))] as number;
     moved.set(first.finalPoints.subarray(from * d, (from + 1) * d), i * d);
   }
-  const second = chainsFrom(moved, "point-chains-moved", first.stepSize);
+  const second = chainsFrom(moved, "point-chains-moved", first.stepSize, 2);
   return { points: second.finalPoints, stepSize: second.stepSize, restarted };
 }
 
@@ -127,7 +139,16 @@ const stepGain = 0.3;
  * `steps` MALA moves of `count` chains, each with its own step size h_c, adapted after every move
  * (`stepAdaptation: "per-chain"`); the moves are runMala's (`malaTransition`).
  */
-function perChainMala(target: SamplingTarget, tf: TensorFlow, random: RandomStream, initial: Float64Array, count: number, steps: number, h0: number): { finalPoints: Float64Array; stepSize: number } {
+function perChainMala(
+  target: SamplingTarget,
+  tf: TensorFlow,
+  random: RandomStream,
+  initial: Float64Array,
+  count: number,
+  steps: number,
+  h0: number,
+  onStep: ((move: number, moves: number) => void) | undefined,
+): { finalPoints: Float64Array; stepSize: number } {
   const d = target.dim;
   const evaluate = (points: Float64Array) => evaluateAtPoints(target, tf, points, count);
   const context: ChainContext = { target, tf, random, numChains: count, dim: d, pointDim: d, evaluate };
@@ -138,6 +159,7 @@ function perChainMala(target: SamplingTarget, tf: TensorFlow, random: RandomStre
   for (let step = 0; step < steps; step++) {
     const { acceptanceProbability } = malaTransition(context, state, stepOf);
     for (let c = 0; c < count; c++) logStep[c] = (logStep[c] as number) + stepGain * ((acceptanceProbability[c] as number) - targetAcceptance);
+    onStep?.(step + 1, steps);
   }
   const sorted = Float64Array.from(logStep).sort();
   return { finalPoints: state.points, stepSize: Math.exp(sorted[Math.floor((count - 1) / 2)] as number) };

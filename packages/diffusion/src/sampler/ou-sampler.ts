@@ -72,7 +72,10 @@ import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, ty
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
 import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
 import { defaultRestartMargin, malaPointDefaults, malaPoints, positiveOption } from "./mala-points.js";
-import { smcPointDefaults, smcPoints } from "./smc-points.js";
+import { smcPointDefaults, smcPoints, type SmcStage } from "./smc-points.js";
+import { defensiveValues, resolveDefensive, type DefensiveOptions } from "./defensive.js";
+import { resolveStandardize, standardizingPilot, type StandardizeOptions } from "./standardize.js";
+import { affineTarget, affineToX, type AffineMap } from "../targets/affine-target.js";
 import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
 
 export interface OuSamplerOptions<
@@ -125,6 +128,35 @@ export interface OuSamplerOptions<
    * funnel's mouth). Not with `collocationPoints`.
    */
   readonly pointSource?: "broad" | "mala" | "smc" | MalaPointSource | SmcPointSource;
+  /**
+   * Run in standardised coordinates z = (x − m)/s (per coordinate), m and s the mean and standard
+   * deviation of a pilot of tempered-SMC particles on π̃ (`standardizingPilot`: formula only), or
+   * a given `map`: the sampler evolves `affineTarget(π̃, map)`, whose normaliser is π̃'s own, and
+   * maps its draws back. For targets whose mass lies far from N(0, I)'s scale (spans of 10–100):
+   * the OU process first contracts such a target by e^{−t}, steepening its features, where in z
+   * it only blurs them (sampler/standardize.ts, docs/design.md).
+   *
+   * In z: pointScale, fitPointScale, pointSource (its reference) and smoothing's scale, and the
+   * network, so `parameterPath` and `network` describe u_θ(t) as a function of z (the result's
+   * `standardization` holds the map; log ρ_t(x) = u(z) − Σ log sᵢ up to the constant). In x:
+   * the given `collocationPoints` and `extraFitPoints`, and every point and density of the result
+   * (`samples`, `resampled`, `logProposalDensity`, `logTargetDensity`, `collocationPoints`,
+   * `pointPaths`); the weights, log Ẑ and ESS are the same in either. Not with
+   * `initialCondition`. A resumed run takes the map from its checkpoint. Default: off.
+   */
+  readonly standardize?: boolean | StandardizeOptions;
+  /**
+   * A defensive floor: fit u_θ(0) to log(π̃ + c·N(0, s²I)) with c = Ẑ·w/(1 − w) — the initial
+   * density the mixture (1 − w)π + w·N(0, s²I) — instead of log π̃ (after `smoothing`, if any).
+   * The weights are taken against π̃, so the floor costs about a share w of the ESS and biases
+   * nothing. With a `pointSource`, a share of the extra fit points is then broad — w, or the
+   * collocation points' broad share if larger — where otherwise all sit around the chain points:
+   * under the floor broad points no longer meet log π̃'s far tails. For targets whose points sit only where π has its mass and whose model
+   * stops being a density elsewhere (sampler/defensive.ts). `true` (w = 0.05, s = pointScale),
+   * a weight w, or `{ weight, scale, logZ }`; Ẑ comes from the SMC of `standardize` or
+   * `pointSource: "smc"` unless given. Default: off.
+   */
+  readonly defensive?: boolean | number | DefensiveOptions;
   /**
    * Blur the initial condition: fit u_θ(0) to log(π̃ ∗ N(0, s²I)) (a number s, or
    * `{ scale: s, draws: K }`; K = 256 antithetic normal draws by default) instead of log π̃, and
@@ -234,7 +266,16 @@ export interface OuSamplerSampleProgress {
   readonly rejectedSteps: number;
 }
 
-export type OuSamplerProgress = OuSamplerFitProgress | OuSamplerForwardProgress | OuSamplerSampleProgress | { readonly stage: "weights" };
+/**
+ * While the collocation points are drawn (`pointSource` "mala" or "smc") or the standardising
+ * pilot runs (`standardize`), before the fit: every move of the MALA chains, or every SMC stage
+ * (its temperature β rises from 0 to 1; the number of stages is not known in advance).
+ */
+export type OuSamplerPointsProgress =
+  | { readonly stage: "points"; readonly source: "mala"; readonly round: 1 | 2; readonly move: number; readonly moves: number }
+  | ({ readonly stage: "points"; readonly source: "smc" | "standardize"; readonly smcStage: number } & Omit<SmcStage, "stage">);
+
+export type OuSamplerProgress = OuSamplerPointsProgress | OuSamplerFitProgress | OuSamplerForwardProgress | OuSamplerSampleProgress | { readonly stage: "weights" };
 
 export interface OuSamplerDiagnostics {
   /** Every accepted forward step (resumed parts included). */
@@ -276,8 +317,11 @@ export interface OuSamplerResult {
   readonly fit: InitialFitReport;
   readonly forward: { readonly status: string; readonly acceptedSteps: number; readonly rejectedSteps: number; readonly rhsEvaluations: number };
   readonly sampler: { readonly acceptedSteps: number; readonly rejectedSteps: number; readonly rhsEvaluations: number };
-  /** Wall-clock seconds per stage (over all sessions of a resumed run). */
-  readonly timings: { readonly fit: number; readonly forward: number; readonly sample: number; readonly weights: number };
+  /**
+   * Wall-clock seconds per stage (over all sessions of a resumed run; `points`, the standardising
+   * pilot and the point source, in this session only: a resumed run draws neither).
+   */
+  readonly timings: { readonly points: number; readonly fit: number; readonly forward: number; readonly sample: number; readonly weights: number };
   readonly diagnostics: OuSamplerDiagnostics;
   /** X(t) at `times` (evenly spaced over [0, T], `recordPathSteps` of them): times.length × N × d. */
   readonly pointPaths: { readonly times: Float64Array; readonly points: Float64Array };
@@ -294,6 +338,11 @@ export interface OuSamplerResult {
    * minimum near 1 means the blur is wide for π̃'s gradients there and the estimate is noisy.
    */
   readonly smoothing?: Required<SmoothingOptions> & { readonly medianEffectiveDraws?: number; readonly minEffectiveDraws?: number };
+  /**
+   * With `standardize`: the map x = shift + scale⊙z the run used (the network's inputs are z),
+   * and the pilot's stages and log Ẑ when a pilot drew it in this session.
+   */
+  readonly standardization?: AffineMap & { readonly pilot?: { readonly stages: number; readonly logZ: number } };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -408,6 +457,34 @@ export function resumableIntegrator(integrator: Integrator): ResumableIntegrator
   return integrator as ResumableIntegrator;
 }
 
+/** z = (x − shift)/scale for row-major count×d points x (the inverse of `affineToX`). */
+function toZ(map: AffineMap, x: Float64Array): Float64Array {
+  const d = map.shift.length;
+  return Float64Array.from(x, (v, k) => (v - (map.shift[k % d] as number)) / (map.scale[k % d] as number));
+}
+
+/** Throws the marker that `beforeTheFit` turns into the run's Aborted error. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new PointsAborted();
+}
+
+class PointsAborted extends Error {}
+
+/**
+ * Runs a stage before the fit (the standardising pilot, the collocation points): an abort by
+ * `signal` during it throws MinevoError `Aborted` (nothing is saved: no checkpoint exists yet).
+ */
+function beforeTheFit<T>(what: string, signal: AbortSignal | undefined, stage: () => T): T {
+  try {
+    return stage();
+  } catch (error) {
+    if (error instanceof PointsAborted) {
+      throw new MinevoError(ErrorCode.Aborted, `runOuSampler was aborted while drawing ${what}, before the fit; no checkpoint was saved (the first is saved after the fit)`, { stage: what });
+    }
+    throw error;
+  }
+}
+
 /** MALA collocation points (`pointSource`); the fields left out take their defaults. */
 export interface MalaPointSource {
   readonly kind: "mala";
@@ -491,11 +568,11 @@ export async function runOuSampler<
 >(options: OuSamplerOptions<NN, SN, IN, RN>): Promise<OuSamplerResult> {
   const { tf } = options;
   // A registered target validates its options by its own schema (an unknown name lists the known ones).
-  const target = (typeof options.target === "string" ? registries.target.configure(options.target, options.targetOptions ?? {}).create() : options.target) as SamplingTarget;
-  if ((target.conditionDim ?? 0) !== 0) {
-    throw new MinevoError(ErrorCode.InvalidArgument, `runOuSampler samples unconditional targets; "${target.name}" has conditionDim = ${target.conditionDim}`);
+  const baseTarget = (typeof options.target === "string" ? registries.target.configure(options.target, options.targetOptions ?? {}).create() : options.target) as SamplingTarget;
+  if ((baseTarget.conditionDim ?? 0) !== 0) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `runOuSampler samples unconditional targets; "${baseTarget.name}" has conditionDim = ${baseTarget.conditionDim}`);
   }
-  const d = target.dim;
+  const d = baseTarget.dim;
   const form = options.form ?? "log-density";
   if (form !== "log-density" && form !== "log-ratio") {
     throw new MinevoError(ErrorCode.InvalidOptions, `form must be "log-density" or "log-ratio", got ${quote(form)}`, { field: "form" });
@@ -516,6 +593,12 @@ export async function runOuSampler<
   }
   const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
   const pointSource = resolvePointSource(options.pointSource, numPoints, d, pointScale);
+  const defensive = resolveDefensive(options.defensive, pointScale);
+  if (defensive !== undefined && defensive.logZ === undefined && pointSource?.kind !== "smc" && (options.standardize === undefined || options.standardize === false)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "defensive needs an estimate of log Z for the floor's height: give defensive.logZ, or use pointSource \"smc\" or standardize (their SMC estimates it)", {
+      field: "defensive",
+    });
+  }
   if (pointSource !== undefined && givenCollocation !== undefined) {
     throw new MinevoError(ErrorCode.InvalidOptions, "pointSource draws the collocation points, and collocationPoints gives them: give one of the two", { field: "pointSource" });
   }
@@ -531,6 +614,13 @@ export async function runOuSampler<
   if (smoothing !== undefined && options.initialCondition !== undefined) {
     throw new MinevoError(ErrorCode.InvalidOptions, "smoothing blurs the target's log-density for the fit, and initialCondition replaces it: give one of the two", { field: "smoothing" });
   }
+  const standardize = resolveStandardize(options.standardize);
+  if (defensive !== undefined && options.initialCondition !== undefined) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "defensive puts a floor under the target's log-density for the fit, and initialCondition replaces it: give one of the two", { field: "defensive" });
+  }
+  if (standardize !== undefined && options.initialCondition !== undefined) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "standardize fits the target in z = (x − m)/s, and initialCondition gives log π̃ in x: give one of the two", { field: "standardize" });
+  }
   const recordPathSteps = options.recordPathSteps ?? 50;
   if (!Number.isSafeInteger(recordPathSteps) || recordPathSteps < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `recordPathSteps must be an integer ≥ 0, got ${quote(recordPathSteps)}`, { field: "recordPathSteps" });
@@ -541,10 +631,43 @@ export async function runOuSampler<
   const random = RandomStream.fromSeed(seed);
   const progress = options.onProgress;
   const signal = options.signal;
+  const resume = options.resume;
+
+  // The standardising map: given, the resumed run's own (its settings hold it), or a pilot's.
+  const pointsStart = performance.now();
+  let map: AffineMap | undefined = standardize?.map;
+  let pilotReport: { stages: number; logZ: number } | undefined;
+  if (standardize !== undefined && map === undefined) {
+    const saved = resume?.settings.standardize as { shift?: unknown; scale?: unknown } | undefined;
+    if (Array.isArray(saved?.shift) && Array.isArray(saved.scale)) {
+      map = { shift: Float64Array.from(saved.shift as number[]), scale: Float64Array.from(saved.scale as number[]) };
+    } else {
+      const pilot = beforeTheFit("the standardising pilot", signal, () =>
+        standardizingPilot({
+          tf,
+          target: baseTarget,
+          random: random.derive("standardize-pilot"),
+          particles: standardize.particles,
+          reference: standardize.reference,
+          onStage: (stage) => {
+            progress?.({ ...stage, stage: "points", source: "standardize", smcStage: stage.stage });
+            throwIfAborted(signal);
+          },
+        }),
+      );
+      map = pilot.map;
+      pilotReport = { stages: pilot.stages, logZ: pilot.logZ };
+    }
+  }
+  // Everything below runs in z when standardising: the target, the given points.
+  const target = map === undefined ? baseTarget : affineTarget(baseTarget, map);
+  const inZ = (x: Float64Array | undefined): Float64Array | undefined => (map === undefined || x === undefined ? x : toZ(map, x));
+  const collocationInZ = inZ(givenCollocation);
+  const extraInZ = inZ(givenExtra);
 
   // The options that determine the numbers: a resume with other values would not continue this run.
   const settings: Record<string, unknown> = {
-    target: typeof options.target === "string" ? { name: options.target, options: options.targetOptions ?? null } : { object: target.name, dim: d },
+    target: typeof options.target === "string" ? { name: options.target, options: options.targetOptions ?? null } : { object: baseTarget.name, dim: d },
     initialCondition: options.initialCondition === undefined ? "target" : "given (a function: not compared)",
     form,
     network: describeChoice(options.network, options.networkOptions),
@@ -562,11 +685,14 @@ export async function runOuSampler<
     fitIterations,
     ...(fitGradients ? { fitGradients } : {}),
     ...(smoothing !== undefined ? { smoothing } : {}),
+    ...(defensive !== undefined ? { defensive } : {}),
+    ...(standardize !== undefined && map !== undefined
+      ? { standardize: { ...(standardize.map === undefined ? { particles: standardize.particles, reference: standardize.reference } : {}), shift: Array.from(map.shift), scale: Array.from(map.scale) } }
+      : {}),
     horizon,
     numSamples,
     seed,
   };
-  const resume = options.resume;
   const fingerprint = resumableFingerprint(settings, resume);
 
   const solver = createSolver({
@@ -599,13 +725,43 @@ export async function runOuSampler<
     const run = new SamplerRun("runOuSampler", checkpoint, resume);
     const broad = (): Float64Array => random.derive("points").fillNormal(new Float64Array(numPoints * d), 0, pointScale);
     let chainPoints: Float64Array | undefined;
+    let pointSourceLogZ: number | undefined;
     const drawn = (): Float64Array => {
       if (pointSource === undefined) return broad();
       const points = broad();
-      chainPoints =
-        pointSource.kind === "smc"
-          ? smcPoints({ tf, target, random: random.derive("smc-points"), count: pointSource.chains, start: pointSource.reference, movesPerStage: pointSource.movesPerStage, essFraction: pointSource.essFraction }).points
-          : malaPoints({ tf, target, random: random.derive("mala-points"), count: pointSource.chains, steps: pointSource.steps, start: pointScale, restartBelow: pointSource.restartBelow, stepAdaptation: pointSource.stepAdaptation ?? "global" }).points;
+      chainPoints = beforeTheFit("the collocation points", signal, () => {
+        if (pointSource.kind === "smc") {
+          const smc = smcPoints({
+            tf,
+            target,
+            random: random.derive("smc-points"),
+            count: pointSource.chains,
+            start: pointSource.reference,
+            movesPerStage: pointSource.movesPerStage,
+            essFraction: pointSource.essFraction,
+            onStage: (stage) => {
+              progress?.({ ...stage, stage: "points", source: "smc", smcStage: stage.stage });
+              throwIfAborted(signal);
+            },
+          });
+          pointSourceLogZ = smc.logZ;
+          return smc.points;
+        }
+        return malaPoints({
+          tf,
+          target,
+          random: random.derive("mala-points"),
+          count: pointSource.chains,
+          steps: pointSource.steps,
+          start: pointScale,
+          restartBelow: pointSource.restartBelow,
+          stepAdaptation: pointSource.stepAdaptation ?? "global",
+          onProgress: (p) => {
+            progress?.({ stage: "points", source: "mala", ...p });
+            throwIfAborted(signal);
+          },
+        }).points;
+      });
       if (smoothing !== undefined) {
         // Draws of π moved by N(0, s²I) are draws of the blurred target the model starts from.
         const blur = random.derive("smoothing-points").fillNormal(new Float64Array(chainPoints.length), 0, smoothing.scale);
@@ -614,7 +770,8 @@ export async function runOuSampler<
       points.set(chainPoints);
       return points;
     };
-    const points = resume?.collocationPoints ?? givenCollocation ?? drawn();
+    const points = resume?.collocationPoints ?? collocationInZ ?? drawn();
+    const pointSeconds = (performance.now() - pointsStart) / 1000;
     let smoothingReport: OuSamplerResult["smoothing"];
     const { fit, fitSeconds, forward, forwardSeconds, forwardSteps } = await fitAndForward({
       run,
@@ -623,20 +780,38 @@ export async function runOuSampler<
       points,
       fitProblem: async () => {
         const fitPoints = new Float64Array((numExtra + numPoints) * d);
-        fitPoints.set(givenExtra ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
-        if (givenExtra === undefined && chainPoints !== undefined && pointSource !== undefined) {
+        fitPoints.set(extraInZ ?? random.derive("fit-points").fillNormal(new Float64Array(numExtra * d), 0, fitPointScale));
+        if (extraInZ === undefined && chainPoints !== undefined && pointSource !== undefined) {
           // Every extra fit point is a chain point (in turn) moved by N(0, fitJitter²I): broad fit
-          // points would meet a quartic target's tails, whose values swamp the fit.
-          const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(numExtra * d), 0, pointSource.fitJitter);
-          for (let i = 0; i < numExtra * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
+          // points would meet a quartic target's tails, whose values swamp the fit. Under a
+          // defensive floor they do not: then a share of at least w is broad (the floor's share of
+          // the initial mass), more if the collocation points have more.
+          const jittered = defensive === undefined ? numExtra : Math.round(numExtra * Math.min(chainPoints.length / (numPoints * d), 1 - defensive.weight));
+          const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(jittered * d), 0, pointSource.fitJitter);
+          for (let i = 0; i < jittered * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);
+        if (smoothing === undefined && defensive === undefined) {
+          return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
+        }
+        let values: { readonly logDensity: Float64Array; readonly score: Float64Array };
         if (smoothing !== undefined) {
           const blurred = await smoothedTarget(tf, target, fitPoints, smoothing, random.derive("smoothing-draws"));
           smoothingReport = { ...smoothing, ...drawStatistics(blurred.effectiveDraws) };
-          return { points: fitPoints, target: lookupInitialCondition(fitPoints, d, blurred.logDensity, blurred.score, shift, "the blurred log π̃") };
+          values = blurred;
+        } else {
+          values = await evaluateTarget(tf, target, fitPoints, fitPoints.length / d);
         }
-        return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
+        if (defensive !== undefined) {
+          // The pilot's estimate when it ran in this session; a resumed run past the fit does not get here.
+          const logZ = defensive.logZ ?? pilotReport?.logZ ?? pointSourceLogZ;
+          if (logZ === undefined) {
+            throw new MinevoError(ErrorCode.InvalidOptions, "defensive has no estimate of log Z: the standardising map was given, so no pilot ran; give defensive.logZ or use pointSource \"smc\"", { field: "defensive" });
+          }
+          values = defensiveValues(fitPoints, d, values.logDensity, values.score, { weight: defensive.weight, scale: defensive.scale, logZ });
+        }
+        const what = `${smoothing !== undefined ? "the blurred log π̃" : "log π̃"}${defensive !== undefined ? " with the defensive floor" : ""}`;
+        return { points: fitPoints, target: lookupInitialCondition(fitPoints, d, values.logDensity, values.score, shift, what) };
       },
       weightDecay,
       fitIterations,
@@ -751,10 +926,14 @@ export async function runOuSampler<
       const chain = independenceMetropolisHastings(logWeights, random.derive("chain"));
       const weightSeconds = (performance.now() - start) / 1000;
       const networkJson = solver.network.toJSON(fit.parameters);
+      // In x: points mapped back, densities by the map's Jacobian (the weights need neither).
+      const toX = (z: Float64Array): Float64Array => (map === undefined ? z : affineToX(map, z));
+      const logJacobian = map === undefined ? 0 : map.scale.reduce((sum, s) => sum + Math.log(s), 0);
+      const inX = (logDensity: Float64Array): Float64Array => (logJacobian === 0 ? logDensity : logDensity.map((v) => v - logJacobian));
       return {
-        samples: flow.samples,
-        logProposalDensity: flow.logDensity,
-        logTargetDensity,
+        samples: toX(flow.samples),
+        logProposalDensity: inX(flow.logDensity),
+        logTargetDensity: inX(logTargetDensity),
         logWeights,
         normalisedWeights: weights.normalisedWeights,
         logZ: weights.logMeanWeight,
@@ -763,19 +942,20 @@ export async function runOuSampler<
         flowInconsistency: consistency.rms,
         ess: weights.effectiveSampleSize,
         essFraction: weights.relativeEffectiveSampleSize,
-        resampled,
+        resampled: toX(resampled),
         chain,
         fit,
         forward: { status: forward.status, ...forward.stats },
         sampler: flow.stats,
-        timings: { fit: fitSeconds, forward: forwardSeconds, sample: sampleSeconds, weights: weightSeconds },
+        timings: { points: pointSeconds, fit: fitSeconds, forward: forwardSeconds, sample: sampleSeconds, weights: weightSeconds },
         diagnostics: { forwardSteps, samplerSteps },
-        pointPaths: { times: pathTimes, points: pathPoints },
+        pointPaths: { times: pathTimes, points: toX(pathPoints) },
         parameterPath: { times: Float64Array.from(pathTimes), parameters: pathParameters },
         network: { name: networkJson.name, options: networkJson.options },
         form,
-        collocationPoints: Float64Array.from(points),
+        collocationPoints: map === undefined ? Float64Array.from(points) : toX(points),
         ...(smoothing !== undefined ? { smoothing: smoothingReport ?? smoothing } : {}),
+        ...(map !== undefined ? { standardization: { shift: Float64Array.from(map.shift), scale: Float64Array.from(map.scale), ...(pilotReport !== undefined ? { pilot: pilotReport } : {}) } } : {}),
       };
     } finally {
       forward.dispose();
@@ -817,7 +997,9 @@ export interface OuRefinementOptions {
  *
  * `options` are the run's options as for `runOuSampler` (usually the first pass's, with more or
  * fewer iterations as wanted); `collocationPoints` and `extraFitPoints` are replaced (and
- * `pointSource` ignored). The seed of
+ * `pointSource` ignored). With `standardize` the refined pass runs in the first pass's coordinates
+ * (its `standardization`, or `standardize.map`; no new pilot) and the broad share is drawn in
+ * them; with `defensive` the floor's height comes from the first pass's log Ẑ unless given. The seed of
  * the refined pass is `${seed}/refined` so its streams are not the first pass's.
  */
 export async function refineOuSampler<
@@ -844,6 +1026,14 @@ export async function refineOuSampler<
   const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
   const fitPointScale = positiveNumber(options.fitPointScale ?? 3, "fitPointScale");
   const seed = `${String(options.seed ?? 0)}/refined`;
+  // Standardised: the first pass's map (or a given one), so that the broad share is broad in z.
+  const standardizeOption = resolveStandardize(options.standardize);
+  const map = standardizeOption === undefined ? undefined : (standardizeOption.map ?? first.standardization);
+  if (standardizeOption !== undefined && map === undefined) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "refineOuSampler with standardize needs a first pass that was standardised (its result's standardization) or standardize.map", {
+      field: "standardize",
+    });
+  }
   const random = RandomStream.fromSeed(seed).derive("refinement-points");
 
   // The first pass's weighted per-coordinate standard deviation sets the jitter's scale.
@@ -866,10 +1056,22 @@ export async function refineOuSampler<
       const row = stream.integer(rows);
       for (let i = 0; i < dim; i++) out[j * dim + i] = (first.resampled[row * dim + i] as number) + jitter * Math.sqrt(spread[i] as number) * stream.normal();
     }
-    stream.fillNormal(out.subarray(reused * dim), 0, broadScale);
+    const broad = stream.fillNormal(new Float64Array((count - reused) * dim), 0, broadScale);
+    out.set(map === undefined ? broad : affineToX(map, broad), reused * dim);
     return out;
   };
   const collocationPoints = mixture(numPoints, pointScale, random.derive("collocation"));
   const extraFitPoints = mixture(numExtra, fitPointScale, random.derive("fit"));
-  return runOuSampler<NN, SN, IN, RN>({ ...runOptions, numPoints, collocationPoints, extraFitPoints, seed });
+  return runOuSampler<NN, SN, IN, RN>({
+    ...runOptions,
+    numPoints,
+    collocationPoints,
+    extraFitPoints,
+    seed,
+    ...(map !== undefined ? { standardize: { ...(options.standardize as object), map: { shift: map.shift, scale: map.scale } } } : {}),
+    // The floor's height from the first pass's log Ẑ unless given (the refined pass draws no SMC).
+    ...(options.defensive !== undefined && options.defensive !== false
+      ? { defensive: { logZ: first.logZ, ...(typeof options.defensive === "number" ? { weight: options.defensive } : options.defensive === true ? {} : options.defensive) } }
+      : {}),
+  });
 }

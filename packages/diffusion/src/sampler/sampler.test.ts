@@ -14,6 +14,7 @@ import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
 import { tf } from "../test-support/tensorflow.js";
+import { quickGaussianRecipe } from "../test-support/quick-recipe.js";
 import "../index.js";
 import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
@@ -333,14 +334,8 @@ describe("runOuSampler end to end", () => {
           tf,
           target,
           form,
-          network: "mlp",
           // Small and quick: the target is quadratic, which the quadratic term carries alone.
-          networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-          sketch: "dense",
-          sketchOptions: { regularisation: { kind: "relative-trace", epsilon: 1e-8 } },
-          numPoints: 150,
-          numExtraFitPoints: 150,
-          fitIterations: 30,
+          ...quickGaussianRecipe,
           horizon: 5,
           numSamples: M,
           seed: 2,

@@ -36,14 +36,15 @@ export interface SmcPointsOptions {
   readonly movesPerStage?: number;
   /**
    * Each stage's temperature step is the largest that keeps the effective sample size of its
-   * weights at this fraction of `count` (0 < f < 1). Default 0.5; larger means more, smaller stages.
+   * weights at this fraction of `count` (0 < f < 1). Default 0.95; larger means more, smaller
+   * stages (0.5 with 5 moves collapses on Neal's funnel, docs/design.md).
    */
   readonly essFraction?: number;
   /** The MALA time step every particle starts from. Default 0.05. */
   readonly stepSize?: number;
   /** The run stops with an error after this many stages. Default 1000. */
   readonly maxStages?: number;
-  /** Called after every stage (progress). */
+  /** Called after every stage (progress); a throw stops the run and propagates. */
   readonly onStage?: (stage: SmcStage) => void;
 }
 
