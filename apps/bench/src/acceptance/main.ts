@@ -353,6 +353,9 @@ function exactReport(results: ExactResult[]): string {
 
 const caseOrder: string[] = [...exactCases.map((c) => c.name), ...samplerCases.map((c) => c.name), ...conditionalCases.map((c) => c.name)];
 
+/** The cases of an `--only` run (the report then says that the others ran earlier). */
+let onlyCases: readonly string[] | undefined;
+
 function writeReport(rebuiltOnly = false): void {
   if (!existsSync(resultsDir)) return;
   const saved = new Map<string, CaseResult>();
@@ -388,7 +391,11 @@ function writeReport(rebuiltOnly = false): void {
     "acceptance",
     "pnpm --filter @minevo/bench bench:acceptance [--only <case>]",
     parts.join("\n"),
-    rebuiltOnly ? `cases run earlier (report rebuilt ${new Date().toISOString().slice(0, 10)} with \`--report\`, which runs nothing)` : undefined,
+    rebuiltOnly
+      ? `cases run earlier (report rebuilt ${new Date().toISOString().slice(0, 10)} with \`--report\`, which runs nothing)`
+      : onlyCases !== undefined
+        ? `${onlyCases.join(", ")} run ${new Date().toISOString().slice(0, 10)} (\`--only\`), the other cases earlier`
+        : undefined,
   );
 }
 
@@ -403,6 +410,7 @@ async function main(): Promise<void> {
   await setTensorFlowBackend(tf, "wasm", "the acceptance runs use the wasm backend");
   const seed = Number(values.seed);
   const only = values.only === undefined ? caseOrder : values.only.split(",").map((s) => s.trim());
+  if (values.only !== undefined) onlyCases = only;
   const unknown = only.filter((n) => !caseOrder.includes(n));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}; the cases are ${caseOrder.join(", ")}`);
   mkdirSync(resultsDir, { recursive: true });
