@@ -210,7 +210,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     smoothing: input.smoothing ?? sampleDefaults.smoothing,
     defensive: input.defensive ?? sampleDefaults.defensive,
     standardize:
-      input.standardize === undefined || input.standardize === false
+      input.standardize === undefined || input.standardize === null || input.standardize === false
         ? sampleDefaults.standardize
         : {
             particles: (input.standardize === true ? undefined : input.standardize.particles) ?? standardizeDefaults.particles,
