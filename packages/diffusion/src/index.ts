@@ -91,7 +91,7 @@ export type {
 export { malaPoints, malaPointDefaults, defaultRestartMargin } from "./sampler/mala-points.js";
 export type { MalaPointsOptions, MalaPoints, MalaPointsProgress } from "./sampler/mala-points.js";
 export { smcPoints, smcPointDefaults } from "./sampler/smc-points.js";
-export { affineTarget, affineToX, standardizingMap } from "./targets/affine-target.js";
+export { affineTarget, affineToX, affineToZ, standardizingMap } from "./targets/affine-target.js";
 export type { AffineMap } from "./targets/affine-target.js";
 export { standardizingPilot, standardizeDefaults } from "./sampler/standardize.js";
 export { defensiveValues } from "./sampler/defensive.js";

@@ -160,7 +160,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
   const pointSeconds = (performance.now() - start) / 1000;
   const extraFitPoints = jitteredFitPoints(spec, points, random.derive("fit-jitter"));
   let lastLogged = 0;
-  const run = await runOuSampler({
+  const result = await runOuSampler({
     tf,
     target,
     seed,
@@ -177,7 +177,6 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     },
   } as never);
   const mneSeconds = (performance.now() - start) / 1000;
-  const result = run;
   const map = result.standardization;
   if (map !== undefined) {
     const pilot = map.pilot === undefined ? "" : `pilot ${map.pilot.stages} SMC stages, log Ẑ ${map.pilot.logZ.toFixed(3)}, `;

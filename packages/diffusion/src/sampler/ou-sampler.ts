@@ -75,7 +75,7 @@ import { defaultRestartMargin, malaPointDefaults, malaPoints, positiveOption } f
 import { smcPointDefaults, smcPoints, type SmcStage } from "./smc-points.js";
 import { defensiveValues, resolveDefensive, type DefensiveOptions } from "./defensive.js";
 import { resolveStandardize, standardizingPilot, type StandardizeOptions } from "./standardize.js";
-import { affineTarget, affineToX, type AffineMap } from "../targets/affine-target.js";
+import { affineTarget, affineToX, affineToZ, type AffineMap } from "../targets/affine-target.js";
 import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
 
 export interface OuSamplerOptions<
@@ -457,12 +457,6 @@ export function resumableIntegrator(integrator: Integrator): ResumableIntegrator
   return integrator as ResumableIntegrator;
 }
 
-/** z = (x − shift)/scale for row-major count×d points x (the inverse of `affineToX`). */
-function toZ(map: AffineMap, x: Float64Array): Float64Array {
-  const d = map.shift.length;
-  return Float64Array.from(x, (v, k) => (v - (map.shift[k % d] as number)) / (map.scale[k % d] as number));
-}
-
 /** Throws the marker that `beforeTheFit` turns into the run's Aborted error. */
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new PointsAborted();
@@ -632,6 +626,11 @@ export async function runOuSampler<
   const progress = options.onProgress;
   const signal = options.signal;
   const resume = options.resume;
+  // Progress of an SMC run before the fit (the pilot, the point source), which `signal` stops.
+  const smcProgress = (source: "smc" | "standardize") => (stage: SmcStage) => {
+    progress?.({ ...stage, stage: "points", source, smcStage: stage.stage });
+    throwIfAborted(signal);
+  };
 
   // The standardising map: given, the resumed run's own (its settings hold it), or a pilot's.
   const pointsStart = performance.now();
@@ -649,10 +648,7 @@ export async function runOuSampler<
           random: random.derive("standardize-pilot"),
           particles: standardize.particles,
           reference: standardize.reference,
-          onStage: (stage) => {
-            progress?.({ ...stage, stage: "points", source: "standardize", smcStage: stage.stage });
-            throwIfAborted(signal);
-          },
+          onStage: smcProgress("standardize"),
         }),
       );
       map = pilot.map;
@@ -661,7 +657,7 @@ export async function runOuSampler<
   }
   // Everything below runs in z when standardising: the target, the given points.
   const target = map === undefined ? baseTarget : affineTarget(baseTarget, map);
-  const inZ = (x: Float64Array | undefined): Float64Array | undefined => (map === undefined || x === undefined ? x : toZ(map, x));
+  const inZ = (x: Float64Array | undefined): Float64Array | undefined => (map === undefined || x === undefined ? x : affineToZ(map, x));
   const collocationInZ = inZ(givenCollocation);
   const extraInZ = inZ(givenExtra);
 
@@ -739,10 +735,7 @@ export async function runOuSampler<
             start: pointSource.reference,
             movesPerStage: pointSource.movesPerStage,
             essFraction: pointSource.essFraction,
-            onStage: (stage) => {
-              progress?.({ ...stage, stage: "points", source: "smc", smcStage: stage.stage });
-              throwIfAborted(signal);
-            },
+            onStage: smcProgress("smc"),
           });
           pointSourceLogZ = smc.logZ;
           return smc.points;

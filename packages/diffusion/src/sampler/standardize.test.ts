@@ -86,6 +86,13 @@ describe("runOuSampler standardize", () => {
     expect(reference.resampled.length).toBe(reference.samples.length);
   });
 
+  it("is what makes the quick recipe work there: without it the same run is far off", async () => {
+    // Measured: log Ẑ −8.8, ESS/M 0.012 (the broad points N(0, 4I) in x miss π's mass at (30, −50)).
+    const control = await runOuSampler({ ...base, standardize: false, maxFlowInconsistency: Number.POSITIVE_INFINITY, maxTerminalSpread: Number.POSITIVE_INFINITY });
+    expect(Math.abs(control.logZ)).toBeGreaterThan(1);
+    expect(control.essFraction).toBeLessThan(0.1);
+  }, 300_000);
+
   it("records the map in the checkpoint, and a resumed run draws no pilot and gives the same draws", async () => {
     let saved: OuSamplerCheckpoint | undefined;
     const controller = new AbortController();

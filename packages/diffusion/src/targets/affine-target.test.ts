@@ -7,7 +7,7 @@ import { RandomStream, expectNoTensorLeak, registries, type SamplingTarget } fro
 import { tf } from "../test-support/tensorflow.js";
 import "../index.js";
 import { evaluateAtPoints } from "../mcmc/chains.js";
-import { affineTarget, affineToX, standardizingMap } from "./affine-target.js";
+import { affineTarget, affineToX, affineToZ, standardizingMap } from "./affine-target.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -21,6 +21,7 @@ describe("affineTarget", () => {
     const z = Float64Array.from([0, 0, 0.3, -0.2, -1.5, 0.7, 2, 1]);
     const x = affineToX(map, z);
     [1, -3, 4, -5.8].forEach((v, k) => expect(x[k]).toBeCloseTo(v, 12));
+    affineToZ(map, x).forEach((v, k) => expect(v).toBeCloseTo(z[k]!, 12));
     const inZ = await expectNoTensorLeak(tf, "affineTarget", () => evaluateAtPoints(standardised, tf, z, 4));
     const inX = evaluateAtPoints(banana, tf, x, 4);
     const logJacobian = Math.log(10) + Math.log(14);

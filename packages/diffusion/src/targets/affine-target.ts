@@ -88,6 +88,12 @@ export function affineToX(map: AffineMap, z: Float64Array): Float64Array {
   return Float64Array.from(z, (v, k) => (map.shift[k % d] as number) + (map.scale[k % d] as number) * v);
 }
 
+/** z = (x − shift)/scale for row-major count×d points x (the inverse of `affineToX`). */
+export function affineToZ(map: AffineMap, x: Float64Array): Float64Array {
+  const d = map.shift.length;
+  return Float64Array.from(x, (v, k) => (v - (map.shift[k % d] as number)) / (map.scale[k % d] as number));
+}
+
 /** The mean and per-coordinate standard deviation of row-major count×d points (the map that standardises them). */
 export function standardizingMap(points: Float64Array, d: number): AffineMap {
   const count = points.length / d;
