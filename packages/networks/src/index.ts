@@ -3,11 +3,16 @@
  * built-in networks into `registries.network`.
  */
 import { registries } from "@minevo/core";
+import { additive } from "./additive-plugin.js";
 import { mlp } from "./mlp-plugin.js";
 
 registries.network.register(mlp);
+registries.network.register(additive);
 
 export { mlp } from "./mlp-plugin.js";
+export { additive } from "./additive-plugin.js";
+export { AdditiveNetwork, additiveOptionsSchema } from "./additive.js";
+export type { AdditiveOptions, AdditiveOptionsInput } from "./additive.js";
 export { MlpNetwork } from "./mlp.js";
 export {
   mlpOptionsSchema,

@@ -47,7 +47,8 @@ async function scoreError(network: Network, theta: Float64Array, exact: ExactDra
 }
 
 export interface DiagnosisOptions {
-  /** The mlp's options (the run builds it by name; this builds the same network to evaluate θ). */
+  /** The network by registry name (default "mlp") and its options (the run builds it by name; this builds the same network to evaluate θ). */
+  readonly network?: string;
   readonly networkOptions: Record<string, unknown>;
   readonly target: SamplingTarget;
   /** Exact draws of ρ_t (of the blurred target when the run smooths). */
@@ -64,14 +65,14 @@ export interface DiagnosisOptions {
 
 /** Runs the sampler once, printing the fit's progress and the score error along the forward run. */
 export async function diagnoseForward(options: DiagnosisOptions): Promise<void> {
-  const network = registries.network.create("mlp", options.networkOptions as never) as Network;
+  const network = registries.network.configure(options.network ?? "mlp", options.networkOptions).create() as Network;
   let next = 0;
   let lastLine = performance.now();
   const pending: Promise<void>[] = [];
   await runOuSampler({
     tf,
     target: options.target,
-    network: "mlp",
+    network: options.network ?? "mlp",
     networkOptions: options.networkOptions,
     ...options.run,
     maxFlowInconsistency: Number.POSITIVE_INFINITY,
@@ -116,7 +117,8 @@ export interface DiagnosisDefaults {
  * --fit-jitter --mala-fraction --widths --input-length-scale --fit-iterations --weight-decay --dt
  * --restart-below (default: the sampler's) --step-adaptation global|per-chain --point-scale
  * --point-source mala|smc (smc: tempered SMC particles instead of the chains, `--mala-fraction` of
- * the points; --smc-reference s (default: the point scale) --smc-moves --smc-ess).
+ * the points; --smc-reference s (default: the point scale) --smc-moves --smc-ess) --gram auto|float64|float32
+ * (the fit's Gram precision) --smoothing-draws K (the blur's draws, default 256).
  */
 export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullable<ParseArgsConfig["options"]>, pointScale: number) {
   const parsed = parseArgs({
@@ -141,6 +143,8 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
       "smc-reference": { type: "string" },
       "smc-moves": { type: "string", default: "50" },
       "smc-ess": { type: "string", default: "0.95" },
+      gram: { type: "string", default: "auto" },
+      "smoothing-draws": { type: "string", default: "256" },
       ...extra,
     },
   });
@@ -173,7 +177,8 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
             ...(shared["restart-below"] !== undefined ? { restartBelow: at("restart-below") } : {}),
             stepAdaptation: shared["step-adaptation"] as "global",
           },
-    ...(smoothing > 0 ? { smoothing } : {}),
+    ...(smoothing > 0 ? { smoothing: { scale: smoothing, draws: at("smoothing-draws") } } : {}),
+    ...(shared["gram"] !== "auto" ? { fitGramPrecision: shared["gram"] as "float64" } : {}),
     sketch: shared["sketch"] as "gaussian",
     // The dense step takes no sketch size.
     sketchOptions: { ...(shared["sketch"] === "dense" ? {} : { sketchSize: at("n") }), regularisation: { kind: "relative-trace", epsilon: at("epsilon") } },

@@ -13,6 +13,7 @@
  *   [--extra-fit-points 2000] [--fit-jitter 0.3] [--mala-fraction 1] [--widths 32,32]
  *   [--input-length-scale 2] [--quartic] [--quartic-length-scale 1] [--fit-iterations 60] [--weight-decay 1e-4] [--dt 0.1]
  *   [--restart-below <the sampler's default>] [--step-adaptation global|per-chain]
+ *   [--additive]   (the additive network: one mlp of a well's (a, c), these options, summed over the 16 wells)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { doubleWellLogMarginal } from "@minevo/diffusion";
@@ -21,14 +22,14 @@ import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
 const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArguments(
   { smoothing: 0, n: 400, points: 2000, extraFitPoints: 2000, fitJitter: 0.3, malaFraction: 1, inputLengthScale: 2, fitIterations: 60 },
-  { quartic: { type: "boolean", default: false }, "quartic-length-scale": { type: "string", default: "1" } },
+  { quartic: { type: "boolean", default: false }, "quartic-length-scale": { type: "string", default: "1" }, additive: { type: "boolean", default: false } },
   1.5,
 );
 const d = 32;
 const count = 1000;
 
 await useWasm();
-const networkOptions = {
+const mlpOptions = {
   inputDim: d,
   hiddenWidths: widths,
   activation: "tanh" as const,
@@ -36,6 +37,9 @@ const networkOptions = {
   quadratic: { form: "diagonal" as const, learnable: true, initial: 0 },
   ...(values["quartic"] === true ? { quartic: { initial: 0, lengthScale: Number(values["quartic-length-scale"]) } } : {}),
 };
+const additive = values["additive"] === true;
+const { inputDim: _, ...innerOptions } = mlpOptions;
+const networkOptions: Record<string, unknown> = additive ? { inputDim: d, blockSize: 2, inner: { name: "mlp", options: innerOptions } } : mlpOptions;
 const manyWell = registries.target.configure("many-well", {}).create() as SamplingTarget;
 const draws = manyWell.sample!(RandomStream.fromSeed("many-well-diagnosis"), count);
 const noise = RandomStream.fromSeed("many-well-diagnosis-noise").fillNormal(new Float64Array(d * count), 0, 1);
@@ -76,6 +80,7 @@ function exactAt(t: number): { points: Float64Array; score: Float64Array } {
 }
 
 await diagnoseForward({
+  network: additive ? "additive" : "mlp",
   networkOptions,
   target: manyWell,
   exactAt,

@@ -60,6 +60,8 @@ export interface FitAndForwardOptions {
   readonly fitIterations: number;
   /** Fit the target's gradient too (default false). */
   readonly fitGradients?: boolean;
+  /** The fit's Gram precision (default: fitInitialCondition's "auto"). */
+  readonly gramPrecision?: "float64" | "float32" | "auto";
   readonly horizon: number;
   readonly fingerprint: string;
   readonly settings: Record<string, unknown>;
@@ -118,6 +120,7 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
         weightDecay: options.weightDecay,
         maxIterations: options.fitIterations,
         fitGradients: options.fitGradients === true,
+        ...(options.gramPrecision !== undefined ? { gramPrecision: options.gramPrecision } : {}),
         ...(progress !== undefined || signal !== undefined
           ? {
               onIteration: (p: InitialFitProgress) => {

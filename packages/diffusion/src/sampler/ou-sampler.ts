@@ -177,6 +177,14 @@ export interface OuSamplerOptions<
   /** Default 100. */
   readonly fitIterations?: number;
   /**
+   * Where the fit's Gram matrix JᵀJ is formed (`fitInitialCondition`'s `gramPrecision`; default
+   * "auto": float32 on a compiled backend above 2·10⁸ multiply-adds). "float64" when the float32
+   * Gram stalls the fit: with the `additive` network each column sums B blocks, the quadratic and
+   * quartic columns are nearly constant over the points, and the float32 Gram loses the small
+   * differences that fix them (many-well: value RMS 0.87 against 0.067 after 100 iterations).
+   */
+  readonly fitGramPrecision?: "float64" | "float32" | "auto";
+  /**
    * Fit ∇ₓu_θ to the target's score as well as u_θ to log π̃ (d + 1 rows per fit point instead of
    * one: the LM step costs about d + 1 times more). Where the score error at t = 0 limits the
    * run — narrow or correlated modes — this lowers it by an order of magnitude (docs/benchmarks.md,
@@ -603,6 +611,10 @@ export async function runOuSampler<
   const maxTerminalSpread = checkBound(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
   const weightDecay = options.weightDecay ?? 1e-4;
+  const fitGramPrecision = options.fitGramPrecision;
+  if (fitGramPrecision !== undefined && !["float64", "float32", "auto"].includes(fitGramPrecision)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `fitGramPrecision must be "float64", "float32" or "auto", got ${quote(fitGramPrecision)}`, { field: "fitGramPrecision" });
+  }
   const fitGradients = fitGradientsOption(options.fitGradients);
   const smoothing = resolveSmoothing(options.smoothing);
   if (smoothing !== undefined && options.initialCondition !== undefined) {
@@ -679,6 +691,7 @@ export async function runOuSampler<
     extraFitPoints: arrayTag(givenExtra),
     weightDecay,
     fitIterations,
+    ...(fitGramPrecision !== undefined ? { fitGramPrecision } : {}),
     ...(fitGradients ? { fitGradients } : {}),
     ...(smoothing !== undefined ? { smoothing } : {}),
     ...(defensive !== undefined ? { defensive } : {}),
@@ -809,6 +822,7 @@ export async function runOuSampler<
       weightDecay,
       fitIterations,
       fitGradients,
+      ...(fitGramPrecision !== undefined ? { gramPrecision: fitGramPrecision } : {}),
       horizon,
       fingerprint,
       settings,
