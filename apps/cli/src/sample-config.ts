@@ -152,6 +152,8 @@ export function recipeOptions(slot: "network" | "sketch" | "integrator" | "sampl
       quadratic: { form: "symmetric", learnable: true, initial: 0 },
     };
   }
+  // The additive network takes the run's dimension; blockSize and the inner network are the user's.
+  if (slot === "network" && name === "additive") return { inputDim: dim, ...(conditionDim > 0 ? { conditionDim } : {}) };
   if (slot === "sketch" && name === "gaussian") return { sketchSize: 100, regularisation: { kind: "relative-trace", epsilon: 1e-6 } };
   if (slot === "integrator" && name === "dopri5") return { rtol: 1e-4, atol: 1e-4 };
   if (slot === "samplerIntegrator" && name === "dopri5") return { rtol: 1e-6, atol: 1e-6 };
