@@ -41,13 +41,17 @@ describe("additive network u(x) = Σ_b g_θ(x_b)", () => {
     const sums = network.referenceValues!(theta, points, 4);
     for (let i = 0; i < 4; i++) expect(sums[i]).toBeCloseTo(parts[3 * i]! + parts[3 * i + 1]! + parts[3 * i + 2]!, 12);
     // The float32 evaluation agrees with the float64 reference, and its gradient is the inner gradient block by block.
-    const evaluation = network.evaluate(tf, theta, tf.tensor2d(Float32Array.from(points), [4, 6]), { value: true, gradient: true });
-    const innerEvaluation = inner.evaluate(tf, theta, tf.tensor2d(Float32Array.from(blockRows), [12, 2]), { gradient: true });
+    const pointsTensor = tf.tensor2d(Float32Array.from(points), [4, 6]);
+    const rowsTensor = tf.tensor2d(Float32Array.from(blockRows), [12, 2]);
+    const evaluation = network.evaluate(tf, theta, pointsTensor, { value: true, gradient: true });
+    const innerEvaluation = inner.evaluate(tf, theta, rowsTensor, { gradient: true });
     const values = evaluation.value!.dataSync();
     for (let i = 0; i < 4; i++) expect(Math.abs(values[i]! - sums[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(sums[i]!)));
     expect(Array.from(evaluation.gradient!.dataSync())).toEqual(Array.from(innerEvaluation.gradient!.dataSync()));
     evaluation.dispose();
     innerEvaluation.dispose();
+    pointsTensor.dispose();
+    rowsTensor.dispose();
   });
 
   it("refuses a block size that does not divide d, and an inner network of the wrong dimension", () => {

@@ -52,6 +52,8 @@ describe("runOuSampler with the additive network", () => {
   it("samples a block-product Gaussian in d = 8 with one 2-d network summed over the blocks", async () => {
     const result = await runOuSampler(options);
     expect(result.network.name).toBe("additive");
+    // The figures the docs quote: MINEVO_TEST_LOG=1 pnpm --filter @minevo/diffusion exec vitest run src/sampler/additive-network.test.ts
+    if (process.env.MINEVO_TEST_LOG) console.log(`additive network, d = 8: log Ẑ ${result.logZ.toExponential(2)}, ESS/M ${result.essFraction.toFixed(4)}`);
     // p is the 2-d inner network's: [8] MLP (2·8 + 8 + 8 + 1) and a symmetric 2×2 quadratic (3).
     const path = result.parameterPath;
     expect(path.parameters.length / path.times.length).toBe(36);
