@@ -139,6 +139,10 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--standardize", "--out", out]))).toContain("--standardize is for unconditional runs");
     expect(errorLine(await runCli(["sample", "--standardize-reference", "-1", "--out", out]))).toMatch(/--standardize-reference must be a finite positive number, got "?-1"?/);
     expect(errorLine(await runCli(["sample", "--defensive", "1", "--out", out]))).toMatch(/--defensive must be a number strictly between 0 and 1, got "?1"?/);
+    expect(errorLine(await runCli(["sample", "--point-fraction", "0.5", "--out", out]))).toContain("--point-fraction applies to --point-source mala or smc");
+    expect(errorLine(await runCli(["sample", "--point-source", "mala", "--point-fraction", "1.5", "--out", out]))).toMatch(/--point-fraction must be a number in \(0, 1\], got "?1.5"?/);
+    expect(errorLine(await runCli(["sample", "--fit-gram-precision", "double", "--out", out]))).toMatch(/fit-gram-precision.*double/);
+    expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--fit-gram-precision", "float64", "--out", out]))).toContain("--fit-gram-precision is for unconditional runs");
     expect(errorLine(await runCli(["sample", "--defensive", "0.1", "--out", out]))).toContain("--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize");
   });
 });

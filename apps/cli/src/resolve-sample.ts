@@ -37,6 +37,10 @@ export interface SampleCommandLine {
   readonly fitGradients?: boolean;
   readonly smoothing?: string;
   readonly pointSource?: string;
+  readonly pointFraction?: string;
+  readonly fitJitter?: string;
+  readonly pointScale?: string;
+  readonly fitGramPrecision?: string;
   readonly standardize?: boolean;
   readonly defensive?: string;
   readonly standardizeReference?: string;
@@ -62,6 +66,19 @@ export interface SampleCommandLine {
 function pointSourceFlag(text: string | undefined): "broad" | "mala" | "smc" | undefined {
   if (text === undefined || text === "broad" || text === "mala" || text === "smc") return text;
   throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad, mala or smc, got ${quote(text)}`, { flag: "point-source" });
+}
+
+/** A share in (0, 1]. */
+function pointFractionFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(value > 0 && value <= 1)) throw new MinevoError(ErrorCode.InvalidArgument, `--point-fraction must be a number in (0, 1], got ${quote(text)}`, { flag: "point-fraction" });
+  return value;
+}
+
+function gramPrecisionFlag(text: string | undefined): "auto" | "float64" | "float32" | undefined {
+  if (text === undefined || text === "auto" || text === "float64" || text === "float32") return text;
+  throw new MinevoError(ErrorCode.InvalidArgument, `--fit-gram-precision must be auto, float64 or float32, got ${quote(text)}`, { flag: "fit-gram-precision" });
 }
 
 /** `--standardize` and `--standardize-reference <s>` (which implies the first). */
@@ -156,6 +173,10 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
     fitGradients: line.fitGradients === true ? true : undefined,
     pointSource: pointSourceFlag(line.pointSource),
+    pointFraction: pointFractionFlag(line.pointFraction),
+    fitJitter: nonNegativeFlag("fit-jitter", line.fitJitter),
+    pointScale: positiveFlag("point-scale", line.pointScale),
+    fitGramPrecision: gramPrecisionFlag(line.fitGramPrecision),
     smoothing: positiveFlag("smoothing", line.smoothing),
     standardize: standardizeFlags(line.standardize, line.standardizeReference),
     defensive: fractionFlag("defensive", line.defensive),
@@ -207,6 +228,10 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     fitIterations: input.fitIterations ?? sampleDefaults.fitIterations,
     fitGradients: input.fitGradients ?? sampleDefaults.fitGradients,
     pointSource: input.pointSource ?? sampleDefaults.pointSource,
+    pointFraction: input.pointFraction ?? sampleDefaults.pointFraction,
+    fitJitter: input.fitJitter ?? sampleDefaults.fitJitter,
+    pointScale: input.pointScale ?? sampleDefaults.pointScale,
+    fitGramPrecision: input.fitGramPrecision ?? sampleDefaults.fitGramPrecision,
     smoothing: input.smoothing ?? sampleDefaults.smoothing,
     defensive: input.defensive ?? sampleDefaults.defensive,
     standardize:
@@ -235,7 +260,17 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
 /** Flags over the optional config file, resolved. */
 export async function sampleConfigFromCommandLine(line: SampleCommandLine, cwd: string): Promise<ResolvedSampleConfig> {
   const file = line.config !== undefined ? await readSampleConfigFile(absoluteFromCwd(line.config, cwd)) : {};
-  return resolveSampleConfig(overlay(file, flagsToConfig(line, cwd)));
+  const input = overlay(file, flagsToConfig(line, cwd));
+  // A resolved config (config.json, `minevo resume`) records both for every source; a flag for broad points is a mistake.
+  for (const [flag, given] of [
+    ["point-fraction", line.pointFraction],
+    ["fit-jitter", line.fitJitter],
+  ] as const) {
+    if (given !== undefined && (input.pointSource ?? sampleDefaults.pointSource) === "broad") {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} applies to --point-source mala or smc; the points are broad here`, { flag });
+    }
+  }
+  return resolveSampleConfig(input);
 }
 
 function absoluteFromCwd(path: string, cwd: string): string {

@@ -87,7 +87,7 @@ function progressHandler(progress: ProgressSink, config: ResolvedSampleConfig): 
       case "forward":
         progress.update("forward", {
           fraction: p.t / config.horizon,
-          detail: `t = ${p.t.toFixed(3)}/${config.horizon}  dt = ${p.stepSize.toExponential(2)}  steps ${p.acceptedSteps} (+${p.rejectedSteps} rejected)  rank ${p.effectiveRank.toFixed(1)}`,
+          detail: `t = ${p.t.toFixed(3)}/${config.horizon}  dt = ${p.stepSize.toExponential(2)}  steps ${p.acceptedSteps} (+${p.rejectedSteps} rejected)  rank ${p.effectiveRank.toFixed(1)}  max|f| ${p.maxAbsRhs.toExponential(1)}  farthest point ${p.maxAbsPoint.toPrecision(3)}`,
         });
         break;
       case "sample":
@@ -164,6 +164,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     if (config.standardize !== null) {
       throw new MinevoError(ErrorCode.InvalidArgument, `--standardize is for unconditional runs`, { flag: "standardize" });
     }
+    if (config.fitGramPrecision !== "auto") {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--fit-gram-precision is for unconditional runs`, { flag: "fit-gram-precision" });
+    }
     if (config.pointSource !== "broad") {
       throw new MinevoError(ErrorCode.InvalidArgument, `--point-source ${config.pointSource} is for unconditional runs; a conditional run draws its points (x, y) from the broad reference`, { flag: "point-source" });
     }
@@ -183,7 +186,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     tf,
     target,
     ...solverOptions(config),
-    pointSource: config.pointSource,
+    pointSource: config.pointSource === "broad" ? "broad" : { kind: config.pointSource, fraction: config.pointFraction, fitJitter: config.fitJitter },
+    // Passed only when chosen, so that the checkpoints of runs without it keep their fingerprint.
+    ...(config.fitGramPrecision !== "auto" ? { fitGramPrecision: config.fitGramPrecision } : {}),
     ...(config.smoothing !== null ? { smoothing: config.smoothing } : {}),
     ...(config.standardize !== null ? { standardize: config.standardize } : {}),
     ...(config.defensive !== null ? { defensive: { weight: config.defensive } } : {}),
@@ -314,6 +319,7 @@ function solverOptions(config: ResolvedSampleConfig) {
   return {
     numSamples: config.samples,
     numPoints: config.points,
+    pointScale: config.pointScale,
     fitIterations: config.fitIterations,
     fitGradients: config.fitGradients,
     numExtraFitPoints: config.extraFitPoints,

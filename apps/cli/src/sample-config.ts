@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { ErrorCode, MinevoError, parseWithSchema, quote, registries, type SlotName } from "@minevo/core";
+import { samplerPointDefaults } from "@minevo/diffusion";
 import { mergeOptions, type OptionTree } from "./options.js";
 
 export const backendNames = ["auto", "cpu", "wasm", "webgpu", "node-gpu"] as const;
@@ -38,6 +39,14 @@ export const sampleConfigSchema = z.strictObject({
   fitGradients: z.boolean().optional(),
   /** "broad": N(0, 4I); "mala": 2/3 of the points from short MALA chains on π̃; "smc": 2/3 from tempered SMC (runOuSampler's pointSource). */
   pointSource: z.enum(["broad", "mala", "smc"]).optional(),
+  /** The share of the points from a "mala" or "smc" source (the rest from N(0, pointScale²I)). */
+  pointFraction: z.number().gt(0).lte(1).optional(),
+  /** With a "mala" or "smc" source: fit points around its points, moved by N(0, fitJitter²I). */
+  fitJitter: z.number().nonnegative().finite().optional(),
+  /** s: broad collocation points, chain starts and the SMC's reference from N(0, s²I). */
+  pointScale: z.number().positive().finite().optional(),
+  /** The initial fit's Gram matrix precision (runOuSampler's fitGramPrecision). */
+  fitGramPrecision: z.enum(["auto", "float64", "float32"]).optional(),
   /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
   smoothing: z.number().positive().finite().nullable().optional(),
   /**
@@ -95,6 +104,10 @@ export interface ResolvedSampleConfig {
   readonly fitIterations: number;
   readonly fitGradients: boolean;
   readonly pointSource: "broad" | "mala" | "smc";
+  readonly pointFraction: number;
+  readonly fitJitter: number;
+  readonly pointScale: number;
+  readonly fitGramPrecision: "auto" | "float64" | "float32";
   /** null: no blur. */
   readonly smoothing: number | null;
   /** null: no floor. */
@@ -127,6 +140,10 @@ export const sampleDefaults = {
   fitIterations: 100,
   fitGradients: false,
   pointSource: "broad",
+  pointFraction: samplerPointDefaults.fraction,
+  fitJitter: samplerPointDefaults.fitJitter,
+  pointScale: samplerPointDefaults.pointScale,
+  fitGramPrecision: "auto",
   smoothing: null,
   standardize: null,
   defensive: null,

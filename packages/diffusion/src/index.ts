@@ -73,7 +73,7 @@ export {
   standardNormalLogDensity,
 } from "./sampler/reverse-flow.js";
 export type { ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
-export { runOuSampler, refineOuSampler } from "./sampler/ou-sampler.js";
+export { runOuSampler, refineOuSampler, samplerPointDefaults } from "./sampler/ou-sampler.js";
 export type {
   OuSamplerOptions,
   OuSamplerProgress,

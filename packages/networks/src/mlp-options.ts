@@ -42,7 +42,10 @@ export const quarticSchema = z.strictObject({
    * parameter Jacobian columns −xᵢ⁴/(4ℓ_r⁴)) divided by ℓ_r⁴ — as the quadratic term's
    * `lengthScale`. At the points of a quartic target the columns −xᵢ⁴/4 reach ~10², dwarf the
    * MLP's, and the minimal-norm step moves r first; ℓ_r near the points' scale evens them.
-   * `initial` keeps its meaning in x's units (stored as initial·ℓ_r⁴). Default 1.
+   * For an OU run keep ℓ_r = 1: ρ_t's tails are Gaussian for t > 0, so r must leave at once, and
+   * a larger ℓ_r keeps it (the many-well's double well with ℓ_r = 2 lost a tail point to a
+   * runaway; docs/design.md). `initial` keeps its meaning in x's units (stored as initial·ℓ_r⁴).
+   * Default 1.
    */
   lengthScale: z.number().positive().default(1),
 });

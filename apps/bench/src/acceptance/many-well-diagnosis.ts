@@ -14,6 +14,7 @@
  *   [--input-length-scale 2] [--quartic] [--quartic-length-scale 1] [--fit-iterations 60] [--weight-decay 1e-4] [--dt 0.1]
  *   [--restart-below <the sampler's default>] [--step-adaptation global|per-chain]
  *   [--additive]   (the additive network: one mlp of a well's (a, c), these options, summed over the 16 wells)
+ *   [--dim 32]     (d/2 wells: --dim 2 is one double well)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
 import { doubleWellLogMarginal } from "@minevo/diffusion";
@@ -22,10 +23,10 @@ import { diagnoseForward, diagnosisArguments } from "./forward-diagnosis.js";
 
 const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArguments(
   { smoothing: 0, n: 400, points: 2000, extraFitPoints: 2000, fitJitter: 0.3, malaFraction: 1, inputLengthScale: 2, fitIterations: 60 },
-  { quartic: { type: "boolean", default: false }, "quartic-length-scale": { type: "string", default: "1" }, additive: { type: "boolean", default: false } },
+  { quartic: { type: "boolean", default: false }, "quartic-length-scale": { type: "string", default: "1" }, additive: { type: "boolean", default: false }, dim: { type: "string", default: "32" } },
   1.5,
 );
-const d = 32;
+const d = Number(values["dim"]);
 const count = 1000;
 
 await useWasm();
@@ -40,7 +41,7 @@ const mlpOptions = {
 const additive = values["additive"] === true;
 const { inputDim: _, ...innerOptions } = mlpOptions;
 const networkOptions: Record<string, unknown> = additive ? { inputDim: d, blockSize: 2, inner: { name: "mlp", options: innerOptions } } : mlpOptions;
-const manyWell = registries.target.configure("many-well", {}).create() as SamplingTarget;
+const manyWell = registries.target.configure("many-well", { dim: d }).create() as SamplingTarget;
 const draws = manyWell.sample!(RandomStream.fromSeed("many-well-diagnosis"), count);
 const noise = RandomStream.fromSeed("many-well-diagnosis-noise").fillNormal(new Float64Array(d * count), 0, 1);
 const grid = Float64Array.from({ length: 4001 }, (_, i) => -4 + i * 0.002);
@@ -85,7 +86,7 @@ await diagnoseForward({
   target: manyWell,
   exactAt,
   dt,
-  show: 4,
-  logZ: 164.6957,
+  show: Math.min(4, d),
+  logZ: (164.6957 / 32) * d,
   run,
 });

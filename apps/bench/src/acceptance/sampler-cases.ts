@@ -296,24 +296,34 @@ export const samplerCases: readonly SamplerCase[] = [
     recipe: {
       ...defaultRecipe,
       numSamples: 2000,
-      network: "mlp",
+      network: "additive",
       networkOptions: {
         inputDim: 32,
-        hiddenWidths: [32, 32],
-        activation: "tanh",
-        inputLengthScale: 2,
-        quadratic: { form: "diagonal", learnable: true, initial: 0 },
-        quartic: { initial: 0 },
+        blockSize: 2,
+        inner: {
+          name: "mlp",
+          options: {
+            hiddenWidths: [32, 32],
+            activation: "tanh",
+            inputLengthScale: 2,
+            quadratic: { form: "diagonal", learnable: true, initial: 0 },
+            quartic: { initial: 0, lengthScale: 1 },
+          },
+        },
       },
       sketch: "gaussian",
-      sketchOptions: { sketchSize: 150, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
-      numExtraFitPoints: 1500,
-      fitPointScale: 2,
-      fitIterations: 60,
+      sketchOptions: { sketchSize: 200, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      numPoints: 2000,
+      pointScale: 1.5,
+      pointSource: { kind: "mala", fraction: 1, fitJitter: 0.3 },
+      numExtraFitPoints: 2000,
+      fitIterations: 200,
+      fitGramPrecision: "float64",
     },
-    points: { kind: "mala+broad", chains: 2000, steps: 200, start: 1.5, stepSize: 0.01, broad: 0, broadScale: 1.5, fitJitter: 0.3, fitCopies: 1, restartBelow: 22 },
+    points: { kind: "broad" },
     recipeNote:
-      "mlp [32, 32] + diagonal quadratic + quartic term −¼Σrᵢxᵢ⁴ (p = 2209), N = 2000 from MALA on π̃ (chains more than 22 below the median restarted; broad points in the quartic tails have |f| ~ 10⁵ and moved the run to NaN by t = 0.5), fit points = the collocation points moved by N(0, 0.3²I), 60 LM iterations, n = 150, M = 2000",
+      "the additive network: one mlp [32, 32] of a well's (a, c) (input scale 2) with diagonal quadratic and quartic term −¼Σrᵢxᵢ⁴ (ℓ_r = 1), shared by the 16 wells and summed (p = 1187; it holds ρ_t's product form for every t — a structural choice the user makes knowing π̃ factorises into identical blocks); " +
+      "N = 2000 from the sampler's pointSource \"mala\" (every point from MALA chains on π̃ from N(0, 1.5²I)), fit +2000 around them (jitter 0.3), 200 LM iterations with the Gram matrix in float64, Gaussian sketch n = 200, M = 2000",
     history:
       "(1) 2026-11-22: mlp [32, 32] + diagonal quadratic, 1500 MALA + 500 broad points from N(0, 2.25I), fit +1500 from N(0, 4I): the fit's value RMS was 2.3·10² after 14 iterations (broad fit points in the quartic tails); stopped by hand. " +
       "(2) Fit points = the collocation points moved by N(0, 0.3²I), point chains more than 22 below the median chain restarted (12 of 1500; the first try of this rule, 12 below the best chain, restarted 1002 of 1500, most of them in the bulk, since log π̃ spreads by about √(d/2) = 4 over π's own draws — hence malaPoints' median reference and its d-dependent default): " +
@@ -331,7 +341,15 @@ export const samplerCases: readonly SamplerCase[] = [
       "The step has nearly N degrees of freedom from the start, so no sketch much smaller than N can follow it, and the dense step is itself stiff here. " +
       "(7, 2026-12-04) As (5) with a 100× larger ridge (`--epsilon 1e-4`): score error 1.5e-3 at t = 0.001, then the same breakdown — max|f| 2·10⁷ by t = 0.03, r_λ ≈ n = 400 throughout; stopped by hand. Regularisation is not the lever either. " +
       "(8) As (5) with smoothing s = 0.3 (`--smoothing 0.3`), meant to tame the probability flow that flings points out of the quartic tails at t = 0 (|∇log π̃| ≈ 32 at a = 2.5): in d = 32 the blurred log-density's 256-draw estimate is noisy (the draws' log π̃ spreads over 16 wells), the fit reached only value RMS 1.40 after 60 iterations (0.034 without the blur) and the score error was 1.7 at t = 0.004; stopped by hand. " +
-      "(9, 2026-12-04) The new `additive` network — one mlp [32, 32] of a well's (a, c) with diagonal quadratic and quartic term (ℓ_r = 2), summed over the 16 wells (p = 1187), which holds ρ_t's product form exactly for every t — with the fit's Gram matrix in float64 (`fitGramPrecision`; in float32 the fit stalls, since summed over the wells the quadratic and quartic columns are nearly constant over the points) and 200 LM iterations (`many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --n 200 --fit-iterations 200 --gram float64`): value RMS 0.029, score error 1.8e-3 at t = 0.005 with r_λ = 90 of n = 200, then max|f| from 6·10² to 4·10⁴ by t = 0.1 (score error 2.2, worst draws inside the wells) and 10⁶ at t = 0.144 with r_λ 107–164 < n; stopped by hand. With 100 iterations (value RMS 0.17; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 200 --fit-iterations 100`) the same breakdown came at t ≈ 0.1 with the sketch saturated (r_λ 198 of 200); n = 600 after 100 iterations with 1000 extra fit points (RMS 0.38; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 600 --fit-iterations 100 --extra-fit-points 1000`) and a [16, 16] inner network (RMS 2.6; the same with `--widths 16,16 --n 340`) went to NaN before t = 0.01; smoothing s = 0.3 with 2048 draws left the fit at RMS 1.9 (score error 0.4 at t = 0.002; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 200 --fit-iterations 100 --smoothing 0.3 --smoothing-draws 2048`). So the sketch's size and the coupling of the 16 wells are not the cause (attempts 5–6 had suspected them): the evolution of one double well from its quartic start breaks down by itself within t ≈ 0.1, which points back at the quartic term (attempt 4) — a 2-d problem now, for the next attempt to study in isolation.",
+      "(9, 2026-12-04) The new `additive` network — one mlp [32, 32] of a well's (a, c) with diagonal quadratic and quartic term (ℓ_r = 2), summed over the 16 wells (p = 1187), which holds ρ_t's product form exactly for every t — with the fit's Gram matrix in float64 (`fitGramPrecision`; in float32 the fit stalls, since summed over the wells the quadratic and quartic columns are nearly constant over the points) and 200 LM iterations (`many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --n 200 --fit-iterations 200 --gram float64`): value RMS 0.029, score error 1.8e-3 at t = 0.005 with r_λ = 90 of n = 200, then max|f| from 6·10² to 4·10⁴ by t = 0.1 (score error 2.2, worst draws inside the wells) and 10⁶ at t = 0.144 with r_λ 107–164 < n; stopped by hand. With 100 iterations (value RMS 0.17; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 200 --fit-iterations 100`) the same breakdown came at t ≈ 0.1 with the sketch saturated (r_λ 198 of 200); n = 600 after 100 iterations with 1000 extra fit points (RMS 0.38; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 600 --fit-iterations 100 --extra-fit-points 1000`) and a [16, 16] inner network (RMS 2.6; the same with `--widths 16,16 --n 340`) went to NaN before t = 0.01; smoothing s = 0.3 with 2048 draws left the fit at RMS 1.9 (score error 0.4 at t = 0.002; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 2 --gram float64 --n 200 --fit-iterations 100 --smoothing 0.3 --smoothing-draws 2048`). So the sketch's size and the coupling of the 16 wells are not the cause (attempts 5–6 had suspected them): the evolution of one double well from its quartic start breaks down by itself within t ≈ 0.1, which points back at the quartic term (attempt 4) — a 2-d problem now, for the next attempt to study in isolation. " +
+      "(10, 2026-12-04, sixth session) One well alone, the many-well target with dim 2 (log Z 10.2935; `many-well-diagnosis.ts --dim 2`, which now also prints the farthest collocation point and the global terms' coefficients): " +
+      "attempt 9's recipe (`--dim 2 --quartic --quartic-length-scale 2 --n 200 --fit-iterations 200 --gram float64`) reached T = 5 with log Ẑ error 2.3e-3 but ESS/M 0.70 and flow inconsistency 12.8. " +
+      "The score error on exact draws stayed below 6e-3 until t = 0.8 and between 2e-2 and 5e-2 after, while one collocation point ran off — the farthest |x| went from 3.7 to 10 by t = 0.52 and to 1.7·10⁴ by T — and its row took over the kernel (r_λ from 100 down to 1, max|f| 10⁹). " +
+      "The cause is the quartic term's scale: for t > 0 ρ_t's tails are Gaussian, so the quartic coefficient r must leave at once, but with ℓ_r = 2 its Jacobian column is ÷ 16 and the minimal-norm step keeps r (0.40 at t = 0.26, from 0.82) and bends the quadratic coefficient negative instead (−3.0): right in the bulk, too steep beyond the points (at a = 4.7 and t = 0.26 the global terms alone give ∂ₐu ≈ −27, ρ_t −8.0 by quadrature), " +
+      "so the probability flow −x − ∇u carries the outermost points outward faster than ρ_t spreads, into regions where the model only extrapolates. " +
+      "With ℓ_r = 1 (`--quartic-length-scale 1`; the fit alike, r = 0.76) r leaves at once (0.07 at t = 0.28, the quadratic +0.44): log Ẑ 10.2936 (error 1e-4), ESS/M 0.988, flow inconsistency 0.093, score error 6.8e-4 at t = 0.004 and 1e-6–4e-5 from t = 0.5 on, the farthest point 3.7 → 4.5. " +
+      "In d = 32 with the additive network (the recipe above; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 1 --n 200 --fit-iterations 200 --gram float64`, checks off, 17 min): fit value RMS 0.034, score error 3.0e-4 at t = 0.006 and 2e-5–1.5e-4 after (1.2e-3 once, at t = 0.91), r_λ 83–104 of n = 200, max|f| 552 → 1.6 in 153 steps, the farthest point 4.9 → 8.4; " +
+      "log Ẑ 164.6900 (error −5.7e-3), ESS/M 0.883, flow inconsistency 1.18. Attempt 4's collapse (mlp in d = 32 with ℓ_r = 1: r_λ falling from 150 to 16 while max|f| grew) looks like the same runaway of a tail point; attempts 5–9 moved to ℓ_r = 2 to keep the quartic columns from dominating the step, which is what kept r from leaving.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,

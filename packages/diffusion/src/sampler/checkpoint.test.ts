@@ -86,6 +86,7 @@ describe("runOuSampler observability", () => {
       expect(Number.isFinite(e.effectiveRank) && e.effectiveRank > 0 && e.effectiveRank <= 30).toBe(true);
       expect(e.maxAbsRhs).toBeGreaterThan(0);
       expect(e.thetaDotNorm).toBeGreaterThan(0);
+      expect(e.maxAbsPoint).toBe(e.points.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
     });
     expect(forwardEvents.at(-1)!.t).toBe(base.horizon);
     expect(forwardEvents.at(-1)!.rejectedSteps).toBe(reference.forward.rejectedSteps);

@@ -105,6 +105,9 @@ describe("runOuSampler defensive", () => {
     const error = await runOuSampler({ ...base, pointSource: { kind: "smc", movesPerStage: 10 }, defensive: { weight: 0.1, scale: 3 } }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "MINEVO_STEP_SIZE_COLLAPSE" });
     expect((error as Error).message).toMatch(/the forward evolution stalled at t = 0\.19\d* of 5: 100 accepted steps in a row shorter than 5\.0e-6/);
+    // The message names the farthest collocation point against its start.
+    expect((error as Error).message).toMatch(/the farthest collocation point has \|x_k\| = [\d.e+]+ \([\d.e+]+ at t = 0/);
+    expect((error as { details: { maxAbsPoint: number } }).details.maxAbsPoint).toBeGreaterThan(0);
   });
 
   it("needs a log Z for the floor's height, and checks its options", async () => {

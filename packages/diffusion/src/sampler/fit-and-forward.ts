@@ -85,6 +85,16 @@ export interface FitAndForwardResult {
   readonly forwardSteps: readonly OuSamplerForwardStep[];
 }
 
+/** The largest |entry| of `values` (NaN when one is NaN). */
+function maxAbs(values: Float64Array): number {
+  let m = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) return Number.NaN;
+    m = Math.max(m, Math.abs(v));
+  }
+  return m;
+}
+
 /** A forward run stops as stalled after `stallSteps` accepted steps in a row shorter than `stallFraction`·T. */
 export const stallSteps = 100;
 export const stallFraction = 1e-6;
@@ -160,7 +170,13 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
   let shortInARow = 0;
   // Every integrator of @minevo/integrators hands the state to `onStepState`; another one may not.
   const reportsStates = typeof (integrator as Partial<ResumableIntegrator>).restoreStepper === "function";
-  const event = (r: StepReport, state: MneState | undefined): OuSamplerForwardProgress => {
+  // The farthest collocation point, at the start and at the latest step that handed its state out
+  // (named in a failed run's message: a point running away marks wrong tails).
+  const startMaxAbsPoint = maxAbs(prepared.pointsOf(prepared.initialState));
+  let latestMaxAbsPoint = startMaxAbsPoint;
+  const farthest = (): string =>
+    reportsStates ? `; the farthest collocation point has |x_k| = ${latestMaxAbsPoint.toPrecision(3)} (${startMaxAbsPoint.toPrecision(3)} at t = 0: one far beyond its start ran away, the model's tails being wrong beyond the points)` : "";
+  const event = (r: StepReport, pointsNow: Float64Array | undefined, state: MneState | undefined): OuSamplerForwardProgress => {
     const diagnostics = prepared.vectorField.lastDiagnostics;
     return {
       stage: "forward",
@@ -171,8 +187,9 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
       effectiveRank: diagnostics?.effectiveRank ?? Number.NaN,
       maxAbsRhs: diagnostics?.maxAbsRhs ?? Number.NaN,
       thetaDotNorm: diagnostics?.thetaDotNorm ?? Number.NaN,
+      maxAbsPoint: pointsNow === undefined ? Number.NaN : latestMaxAbsPoint,
       // Copies, the callee's to keep; empty without the state (an integrator without `onStepState`).
-      points: state === undefined ? new Float64Array(0) : prepared.pointsOf(state),
+      points: pointsNow ?? new Float64Array(0),
       parameters: state === undefined ? new Float64Array(0) : Float64Array.from(state.theta),
     };
   };
@@ -190,15 +207,19 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
             throw new MinevoError(
               ErrorCode.StepSizeCollapse,
               `${options.forwardName} stalled at t = ${r.t.toPrecision(6)} of ${horizon}: ${stallSteps} accepted steps in a row shorter than ${stallStep.toExponential(1)} (${stallFraction.toExponential(0)}·T; the latest ${(r.t - r.tPrevious).toExponential(2)}, max|f| ${diagnostics?.maxAbsRhs.toExponential(2) ?? "?"}) — the model left the solution. ` +
-                `Check the initial fit (warnings: ${quote(fit.warnings)})${options.failureAdvice}`,
-              { t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: forwardSteps.length, maxAbsRhs: diagnostics?.maxAbsRhs },
+                `Check the initial fit (warnings: ${quote(fit.warnings)})${farthest()}${options.failureAdvice}`,
+              { t: r.t, stepSize: r.t - r.tPrevious, acceptedSteps: forwardSteps.length, maxAbsRhs: diagnostics?.maxAbsRhs, maxAbsPoint: latestMaxAbsPoint },
             );
           }
           rejectedSoFar += r.rejectedAttempts;
           forwardSteps.push({ t: r.t, stepSize: r.t - r.tPrevious, effectiveRank: prepared.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN, rejectedAttempts: r.rejectedAttempts });
-          if (progress !== undefined && !reportsStates) progress(event(r, undefined));
+          if (progress !== undefined && !reportsStates) progress(event(r, undefined, undefined));
         },
-        ...(progress !== undefined ? { onStepState: (r: StepReport, state: MneState) => progress(event(r, state)) } : {}),
+        onStepState: (r: StepReport, state: MneState) => {
+          const pointsNow = prepared.pointsOf(state);
+          latestMaxAbsPoint = maxAbs(pointsNow);
+          progress?.(event(r, pointsNow, state));
+        },
         ...(checkpoint !== undefined
           ? {
               checkpoint: {
@@ -231,8 +252,8 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
     forward.dispose();
     throw new MinevoError(
       forward.status === "dt_underflow" ? ErrorCode.StepSizeCollapse : forward.status === "nonfinite" ? ErrorCode.NonFinite : ErrorCode.IntegrationFailed,
-      `${options.forwardName} stopped at t = ${forward.t} of ${horizon} (${forward.status}): ${forward.message}. ` + `Check the initial fit (warnings: ${quote(fit.warnings)})${options.failureAdvice}`,
-      { status: forward.status, t: forward.t },
+      `${options.forwardName} stopped at t = ${forward.t} of ${horizon} (${forward.status}): ${forward.message}. ` + `Check the initial fit (warnings: ${quote(fit.warnings)})${farthest()}${options.failureAdvice}`,
+      { status: forward.status, t: forward.t, maxAbsPoint: latestMaxAbsPoint },
     );
   }
   if (signal?.aborted === true) {

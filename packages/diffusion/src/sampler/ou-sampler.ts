@@ -255,6 +255,13 @@ export interface OuSamplerForwardProgress {
   readonly maxAbsRhs: number;
   readonly thetaDotNorm: number;
   /**
+   * The largest |coordinate| over the collocation points X(t) (NaN exactly when `points` is
+   * empty). A value that grows far past its start while the run goes on marks a point running
+   * away along the probability flow: the model's tails are wrong beyond the points, and that
+   * point's row soon dominates the kernel (r_λ falls towards 1 while max|f| grows).
+   */
+  readonly maxAbsPoint: number;
+  /**
    * X(t), N×d row-major: a copy, the callee's to keep (empty with a custom integrator instance that
    * is not a ResumableIntegrator and so cannot hand its state out; all registered ones can).
    */
@@ -522,6 +529,9 @@ export interface SmcPointSource {
   readonly fitJitter?: number;
 }
 
+/** The defaults of `pointScale` and of a drawn `pointSource`'s share of the points and fit jitter. */
+export const samplerPointDefaults = { pointScale: 2, fraction: 2 / 3, fitJitter: 0.5 } as const;
+
 /** `pointSource` with every default filled in (undefined: broad). */
 function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number, pointScale: number) {
   if (source === undefined || source === "broad") return undefined;
@@ -529,11 +539,11 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
   if (typeof given !== "object" || given === null || (given.kind !== "mala" && given.kind !== "smc")) {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource must be "broad", "mala", "smc", { kind: "mala", … } or { kind: "smc", … }, got ${quote(source)}`, { field: "pointSource" });
   }
-  const fraction = given.fraction ?? 2 / 3;
+  const fraction = given.fraction ?? samplerPointDefaults.fraction;
   if (!(fraction > 0 && fraction <= 1)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fraction must be in (0, 1], got ${quote(fraction)}`, { field: "pointSource.fraction" });
   }
-  const fitJitter = given.fitJitter ?? 0.5;
+  const fitJitter = given.fitJitter ?? samplerPointDefaults.fitJitter;
   if (!(fitJitter >= 0) || !Number.isFinite(fitJitter)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
   }
@@ -594,7 +604,7 @@ export async function runOuSampler<
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
   }
-  const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
+  const pointScale = positiveNumber(options.pointScale ?? samplerPointDefaults.pointScale, "pointScale");
   const pointSource = resolvePointSource(options.pointSource, numPoints, d, pointScale);
   const defensive = resolveDefensive(options.defensive, pointScale);
   if (defensive !== undefined && defensive.logZ === undefined && pointSource?.kind !== "smc" && (options.standardize === undefined || options.standardize === false)) {
@@ -1031,7 +1041,7 @@ export async function refineOuSampler<
   if (!Number.isSafeInteger(numExtra) || numExtra < 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `numExtraFitPoints must be an integer ≥ 0, got ${quote(numExtra)}`, { field: "numExtraFitPoints" });
   }
-  const pointScale = positiveNumber(options.pointScale ?? 2, "pointScale");
+  const pointScale = positiveNumber(options.pointScale ?? samplerPointDefaults.pointScale, "pointScale");
   const fitPointScale = positiveNumber(options.fitPointScale ?? 3, "fitPointScale");
   const seed = `${String(options.seed ?? 0)}/refined`;
   // Standardised: the first pass's map (or a given one), so that the broad share is broad in z.
