@@ -175,7 +175,7 @@ export async function fitAndForward(options: FitAndForwardOptions): Promise<FitA
   const startMaxAbsPoint = maxAbs(prepared.pointsOf(prepared.initialState));
   let latestMaxAbsPoint = startMaxAbsPoint;
   const farthest = (): string =>
-    reportsStates ? `; the farthest collocation point has |x_k| = ${latestMaxAbsPoint.toPrecision(3)} (${startMaxAbsPoint.toPrecision(3)} at t = 0: one far beyond its start ran away, the model's tails being wrong beyond the points)` : "";
+    reportsStates ? `; the farthest collocation point has |x_k| = ${latestMaxAbsPoint.toPrecision(3)} (${startMaxAbsPoint.toPrecision(3)} at t = 0; far beyond that, a point ran away along the probability flow: the model's tails are wrong beyond the points)` : "";
   const event = (r: StepReport, pointsNow: Float64Array | undefined, state: MneState | undefined): OuSamplerForwardProgress => {
     const diagnostics = prepared.vectorField.lastDiagnostics;
     return {
