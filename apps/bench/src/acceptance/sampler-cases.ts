@@ -352,7 +352,10 @@ export const samplerCases: readonly SamplerCase[] = [
       "so the probability flow −x − ∇u carries the outermost points outward faster than ρ_t spreads, into regions where the model only extrapolates. " +
       "With ℓ_r = 1 (`--quartic-length-scale 1`; the fit alike, r = 0.76) r leaves at once (0.07 at t = 0.28, the quadratic +0.44): log Ẑ 10.2936 (error 1e-4), ESS/M 0.988, flow inconsistency 0.093, score error 6.8e-4 at t = 0.004 and 1e-6–4e-5 from t = 0.5 on, the farthest point 3.7 → 4.5. " +
       "In d = 32 with the additive network (the recipe above; `many-well-diagnosis.ts --additive --quartic --quartic-length-scale 1 --n 200 --fit-iterations 200 --gram float64`, checks off, 17 min): fit value RMS 0.034, score error 3.0e-4 at t = 0.006 and 2e-5–1.5e-4 after (1.2e-3 once, at t = 0.91), r_λ 83–104 of n = 200, max|f| 552 → 1.6 in 153 steps, the farthest point 4.9 → 8.4; " +
-      "log Ẑ 164.6900 (error −5.7e-3), ESS/M 0.883, flow inconsistency 1.18. Attempt 4's collapse (mlp in d = 32 with ℓ_r = 1: r_λ falling from 150 to 16 while max|f| grew) looks like the same runaway of a tail point; attempts 5–9 moved to ℓ_r = 2 to keep the quartic columns from dominating the step, which is what kept r from leaving.",
+      "log Ẑ 164.6900 (error −5.7e-3), ESS/M 0.883, flow inconsistency 1.18. Attempt 4's collapse (mlp in d = 32 with ℓ_r = 1: r_λ falling from 150 to 16 while max|f| grew) looks like the same runaway of a tail point; attempts 5–9 moved to ℓ_r = 2 to keep the quartic columns from dominating the step, which is what kept r from leaving. " +
+      "(11) Attempt 4's network again, the mlp of all 32 coordinates with ℓ_r = 1 (`many-well-diagnosis.ts --quartic --quartic-length-scale 1 --n 200`, 60 iterations): fit value RMS 0.033, r_λ = n = 200 from the first step; " +
+      "by t = 0.053 the quartic coefficients of the a-coordinates fell from 3.95 to 0.2–0.33 while their quadratic ones stayed near the fit's −12 (so beyond the wells the model rises as +5.8a² up to |a| ≈ 6), the score error was 85, and points ran away — the farthest |x| from 4.9 to 37 by t = 0.11 and 2.6·10³ by t = 0.52, r_λ down to 16, max|f| 8·10⁸; stopped by hand. " +
+      "So attempt 4's collapse was this runaway, beside a saturated sketch; the additive network avoids both.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,
