@@ -355,7 +355,8 @@ export const samplerCases: readonly SamplerCase[] = [
       "log Ẑ 164.6900 (error −5.7e-3), ESS/M 0.883, flow inconsistency 1.18. Attempt 4's collapse (mlp in d = 32 with ℓ_r = 1: r_λ falling from 150 to 16 while max|f| grew) looks like the same runaway of a tail point; attempts 5–9 moved to ℓ_r = 2 to keep the quartic columns from dominating the step, which is what kept r from leaving. " +
       "(11) Attempt 4's network again, the mlp of all 32 coordinates with ℓ_r = 1 (`many-well-diagnosis.ts --quartic --quartic-length-scale 1 --n 200`, 60 iterations): fit value RMS 0.033, r_λ = n = 200 from the first step; " +
       "by t = 0.053 the quartic coefficients of the a-coordinates fell from 3.95 to 0.2–0.33 while their quadratic ones stayed near the fit's −12 (so beyond the wells the model rises as +5.8a² up to |a| ≈ 6), the score error was 85, and points ran away — the farthest |x| from 4.9 to 37 by t = 0.11 and 2.6·10³ by t = 0.52, r_λ down to 16, max|f| 8·10⁸; stopped by hand. " +
-      "So attempt 4's collapse was this runaway, beside a saturated sketch; the additive network avoids both.",
+      "So attempt 4's collapse was this runaway, beside a saturated sketch; the additive network avoids both. " +
+      "The acceptance run of the recipe above (2026-12-04) is the table above; its same-budget MALA and HMC baselines (968 s each) did not finish: the MALA run was stopped by hand 40 min after the MNE run ended, holding 14 GB (its 32 chains' draws over the budget, whose diagnostics the baseline computes before reporting, and redoes the run when it missed the budget by more than 20 %). The 60-s baselines below stand for them.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,
