@@ -356,7 +356,7 @@ export const samplerCases: readonly SamplerCase[] = [
       "(11) Attempt 4's network again, the mlp of all 32 coordinates with ℓ_r = 1 (`many-well-diagnosis.ts --quartic --quartic-length-scale 1 --n 200`, 60 iterations): fit value RMS 0.033, r_λ = n = 200 from the first step; " +
       "by t = 0.053 the quartic coefficients of the a-coordinates fell from 3.95 to 0.2–0.33 while their quadratic ones stayed near the fit's −12 (so beyond the wells the model rises as +5.8a² up to |a| ≈ 6), the score error was 85, and points ran away — the farthest |x| from 4.9 to 37 by t = 0.11 and 2.6·10³ by t = 0.52, r_λ down to 16, max|f| 8·10⁸; stopped by hand. " +
       "So attempt 4's collapse was this runaway, beside a saturated sketch; the additive network avoids both. " +
-      "The acceptance run of the recipe above (2026-12-04) is the table above; its same-budget MALA and HMC baselines (968 s each) did not finish: the MALA run was stopped by hand 40 min after the MNE run ended, holding 14 GB (its 32 chains' draws over the budget, whose diagnostics the baseline computes before reporting, and redoes the run when it missed the budget by more than 20 %). The 60-s baselines below stand for them.",
+      "The acceptance run of the recipe above (2026-12-04) is the table above; its same-budget MALA and HMC baselines (968 s each) did not finish: the MALA baseline was stopped by hand 40 min after the MNE run ended, at 14 GB resident (a baseline redoes its run when it misses the budget by more than 20 %, so it may take up to three budgets; which of its runs it was in is not recorded). The 60-s baselines below stand for them.",
     error: manyWellPositive,
     mcmcChains: 32,
     mcmcStart: 1.5,
