@@ -44,7 +44,7 @@ function sampleOptions(command: Command): Command {
     .option("--standardize-reference <s>", "the pilot's reference scale in x (implies --standardize; default 10)")
     .option("--defensive <w>", "fit log(π̃ + c·N(0, 4I)) so that the initial density is (1 − w)π + w·N(0, 4I) and the model stays a density off π's mass; the weights remove the floor (needs --point-source smc or --standardize for log Z; default none)")
     .option("--fit-gradients", "fit the target's score too, not only log π̃ (d + 1 rows per fit point; default off)")
-    .addOption(new Option("--point-source <source>", "collocation points from N(0, 4I), or 2/3 of them from short MALA chains on π̃ (mala) or from tempered SMC from N(0, 4I) toward π̃ (smc; reaches regions local chains miss, e.g. a funnel's mouth) (default broad)").choices(["broad", "mala", "smc"]))
+    .addOption(new Option("--point-source <source>", "collocation points from N(0, s²I) (s = --point-scale, default 2), or a share of them (--point-fraction, default 2/3) from short MALA chains on π̃ (mala) or from tempered SMC from N(0, s²I) toward π̃ (smc; reaches regions local chains miss, e.g. a funnel's mouth) (default broad)").choices(["broad", "mala", "smc"]))
     .option("--point-fraction <f>", "the share of the points from --point-source mala or smc, in (0, 1] (default 2/3)")
     .option("--fit-jitter <s>", "with --point-source mala or smc: fit points around those points, moved by N(0, s²I) (default 0.5)")
     .option("--point-scale <s>", "broad collocation points (and chain starts, the SMC's reference) from N(0, s²I) (default 2)")
