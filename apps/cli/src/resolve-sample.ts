@@ -68,14 +68,6 @@ function pointSourceFlag(text: string | undefined): "broad" | "mala" | "smc" | u
   throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad, mala or smc, got ${quote(text)}`, { flag: "point-source" });
 }
 
-/** A share in (0, 1]. */
-function pointFractionFlag(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!(value > 0 && value <= 1)) throw new MinevoError(ErrorCode.InvalidArgument, `--point-fraction must be a number in (0, 1], got ${quote(text)}`, { flag: "point-fraction" });
-  return value;
-}
-
 function gramPrecisionFlag(text: string | undefined): "auto" | "float64" | "float32" | undefined {
   if (text === undefined || text === "auto" || text === "float64" || text === "float32") return text;
   throw new MinevoError(ErrorCode.InvalidArgument, `--fit-gram-precision must be auto, float64 or float32, got ${quote(text)}`, { flag: "fit-gram-precision" });
@@ -88,11 +80,13 @@ function standardizeFlags(on: boolean | undefined, reference: string | undefined
   return on === true ? true : undefined;
 }
 
-/** A number strictly between 0 and 1. */
-function fractionFlag(flag: string, text: string | undefined): number | undefined {
+/** A number strictly between 0 and 1, or in (0, 1] with `oneAllowed`. */
+function fractionFlag(flag: string, text: string | undefined, oneAllowed = false): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!(value > 0 && value < 1)) throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a number strictly between 0 and 1, got ${quote(text)}`, { flag });
+  if (!(value > 0 && (oneAllowed ? value <= 1 : value < 1))) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} must be a number ${oneAllowed ? "in (0, 1]" : "strictly between 0 and 1"}, got ${quote(text)}`, { flag });
+  }
   return value;
 }
 
@@ -173,7 +167,7 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     fitIterations: integerFlag("fit-iterations", line.fitIterations, 1),
     fitGradients: line.fitGradients === true ? true : undefined,
     pointSource: pointSourceFlag(line.pointSource),
-    pointFraction: pointFractionFlag(line.pointFraction),
+    pointFraction: fractionFlag("point-fraction", line.pointFraction, true),
     fitJitter: nonNegativeFlag("fit-jitter", line.fitJitter),
     pointScale: positiveFlag("point-scale", line.pointScale),
     fitGramPrecision: gramPrecisionFlag(line.fitGramPrecision),

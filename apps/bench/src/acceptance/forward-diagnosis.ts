@@ -87,9 +87,8 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
       }
       if (event.t < next) return;
       next = event.t + options.dt;
-      const { parameters, t, effectiveRank, maxAbsRhs, points } = event;
+      const { parameters, t, effectiveRank, maxAbsRhs, maxAbsPoint } = event;
       const exact = options.exactAt(t);
-      const farthest = points.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       // The global terms' stored coefficients (the quartic's and the quadratic's first few), where the network has them.
       const terms = network.parameterLayout
         .filter((b) => b.name === "quartic" || b.name === "quadratic")
@@ -97,7 +96,7 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
         .join("  ");
       pending.push(
         scoreError(network, parameters, exact, options.show).then((line) =>
-          console.log(`t = ${t.toFixed(3)}  r_λ ${effectiveRank.toFixed(1)}  max|f| ${maxAbsRhs.toExponential(2)}  max|X| ${farthest.toFixed(2)}  ${terms}  ${line}`),
+          console.log(`t = ${t.toFixed(3)}  r_λ ${effectiveRank.toFixed(1)}  max|f| ${maxAbsRhs.toExponential(2)}  max|X| ${maxAbsPoint.toFixed(2)}  ${terms}  ${line}`),
         ),
       );
     },

@@ -87,6 +87,6 @@ await diagnoseForward({
   exactAt,
   dt,
   show: Math.min(4, d),
-  logZ: (164.6957 / 32) * d,
+  logZ: manyWell.logZ!,
   run,
 });
