@@ -84,6 +84,13 @@ export const mlpOptionsSchema = z.strictObject({
   residual: z.boolean().default(false),
   /** The inputs are divided by this length before the first layer (the recipe uses 2). */
   inputLengthScale: z.number().positive().default(1),
+  /**
+   * An elementwise warp of the scaled x-inputs s = x/ℓ before the first layer: "asinh" feeds
+   * asinh(s), linear for |s| ≪ 1 and logarithmic beyond, so one network resolves features at
+   * scales from ℓ·10⁻² to ℓ·10² (a funnel's neck and mouth) without its tanh units saturating in
+   * the far range. The conditioning inputs are not warped. Not with `fourierFeatures`.
+   */
+  inputWarp: z.enum(["asinh"]).optional(),
   fourierFeatures: fourierFeaturesSchema.optional(),
   quadratic: quadraticSchema.optional(),
   /**

@@ -47,6 +47,15 @@ describe("mlp: every option combination passes the conformance suite", () => {
   it("residual connections", async () => {
     await expectConformance({ inputDim: 2, hiddenWidths: [5, 5, 5, 4, 4], residual: true, activation: "softplus" });
   });
+  it("the asinh input warp, alone and with conditioning, a quadratic and the hierarchical term", async () => {
+    // ℓ = 0.3 puts the conformance points (|x| ~ 1) where asinh is far from linear.
+    await expectConformance({ inputDim: 2, hiddenWidths: [6, 5], inputLengthScale: 0.3, inputWarp: "asinh" });
+    await expectConformance({ inputDim: 3, conditionDim: 1, hiddenWidths: [5], inputLengthScale: 0.3, inputWarp: "asinh", activation: "softplus" });
+    await expectConformance({ inputDim: 3, hiddenWidths: [5, 5], residual: true, inputWarp: "asinh", inputLengthScale: 0.5, quadratic: { form: "symmetric", learnable: true, initial: 1 }, hierarchical: { initial: 0.5 } });
+  });
+  it("refuses the input warp with Fourier features", () => {
+    expect(() => registries.network.configure("mlp", { inputDim: 2, inputWarp: "asinh", fourierFeatures: { count: 2 } }).create()).toThrow(/inputWarp "asinh" and fourierFeatures cannot be combined/);
+  });
   it("Fourier features alone", async () => {
     await expectConformance({ inputDim: 2, hiddenWidths: [6], fourierFeatures: { count: 5, scale: 2 } });
   });

@@ -83,6 +83,11 @@ export class MlpNetwork implements Network {
     this.conditionDim = options.conditionDim;
     const inputs = this.inputDim + this.conditionDim;
     const fourier = options.fourierFeatures;
+    if (options.inputWarp !== undefined && fourier !== undefined) {
+      throw new MinevoError(ErrorCode.InvalidOptions, `inputWarp "${options.inputWarp}" and fourierFeatures cannot be combined: the Fourier phases would need the warp's chain rule; use one of the two`, {
+        field: "inputWarp",
+      });
+    }
     this.#numFrequencies = fourier?.count ?? 0;
     if (fourier !== undefined) {
       const random = RandomStream.fromSeed(fourier.seed).derive("fourier-features");
@@ -181,8 +186,13 @@ export class MlpNetwork implements Network {
       const read = (block: ParameterBlock): Tensor => tf.reshape(tf.slice(theta, [block.offset], [block.size]), block.shape as number[]);
       const lengthScale = this.options.inputLengthScale;
       // A clone, not the caller's tensor: it may become a Jacobian factor that the operator disposes.
-      const scaled = lengthScale === 1 ? tf.clone(points) : tf.div(points, lengthScale);
+      const unwarped = lengthScale === 1 ? tf.clone(points) : tf.div(points, lengthScale);
       const x: Tensor2D = this.conditionDim === 0 ? points : tf.slice(points, [0, 0], [n, d]);
+      // The warp acts on x's columns only; `warpInputs` keeps s = x/ℓ for the warp's derivatives.
+      const warpInputs = (this.options.inputWarp === undefined ? null : this.conditionDim === 0 ? unwarped : tf.slice(unwarped, [0, 0], [n, d])) as Tensor2D | null;
+      const scaled = (
+        warpInputs === null ? unwarped : this.conditionDim === 0 ? tf.asinh(warpInputs) : tf.concat([tf.asinh(warpInputs), tf.slice(unwarped, [0, d], [n, this.conditionDim])], 1)
+      ) as Tensor2D;
 
       let frequencies: Tensor2D | null = null;
       let sinFeatures: Tensor | null = null;
@@ -211,7 +221,7 @@ export class MlpNetwork implements Network {
         if (propagate) {
           const incoming =
             l === 0
-              ? this.#firstLayerDerivatives(tf, weight, frequencies, sinFeatures, cosFeatures, n, wantLaplacian)
+              ? this.#firstLayerDerivatives(tf, weight, frequencies, sinFeatures, cosFeatures, warpInputs, n, wantLaplacian)
               : this.#linearDerivatives(tf, derivatives!, weight, n, wantLaplacian);
           const outgoing = nonlinearDerivatives(tf, incoming, act.first!, act.second);
           derivatives =
@@ -338,7 +348,10 @@ export class MlpNetwork implements Network {
         : this.#fixedQuadraticCoefficients;
     for (let p = 0; p < numPoints; p++) {
       let h = new Float64Array(inputs + 2 * m);
-      for (let i = 0; i < inputs; i++) h[i] = (points[p * inputs + i] as number) / lengthScale;
+      for (let i = 0; i < inputs; i++) {
+        const scaled = (points[p * inputs + i] as number) / lengthScale;
+        h[i] = this.options.inputWarp === "asinh" && i < d ? Math.asinh(scaled) : scaled;
+      }
       for (let f = 0; f < m; f++) {
         let phase = 0;
         for (let i = 0; i < inputs; i++) phase += (h[i] as number) * (this.#frequencies![i * m + f] as number);
@@ -400,6 +413,7 @@ export class MlpNetwork implements Network {
     frequencies: Tensor2D | null,
     sinFeatures: Tensor | null,
     cosFeatures: Tensor | null,
+    warpInputs: Tensor2D | null,
     n: number,
     wantLaplacian: boolean,
   ): Derivatives {
@@ -407,6 +421,17 @@ export class MlpNetwork implements Network {
     const inputs = d + this.conditionDim;
     const fanOut = weight.shape[1];
     const lengthScale = this.options.inputLengthScale;
+    if (warpInputs !== null) {
+      // h₀ₖ = asinh(sₖ), sₖ = xₖ/ℓ: ∂h₀ₖ/∂xₖ = (1 + sₖ²)^{−½}/ℓ and ∂²h₀ₖ/∂xₖ² = −sₖ(1 + sₖ²)^{−3/2}/ℓ²,
+      // so ∂z₁/∂xₖ = W₁[k]·∂h₀ₖ/∂xₖ (per point) and Δₓz₁ = Σₖ ∂²h₀ₖ/∂xₖ² W₁[k].
+      const rowsOfX = tf.slice(weight, [0, 0], [d, fanOut]) as Tensor2D;
+      const onePlus = tf.add(1, tf.square(warpInputs));
+      const slope = tf.div(tf.rsqrt(onePlus), lengthScale); // [n, d]
+      const gradient = tf.mul(tf.expandDims(tf.transpose(slope), 2), tf.expandDims(rowsOfX, 1)); // [d, n, fanOut]
+      if (!wantLaplacian) return { gradient, laplacian: null };
+      const curvature = tf.div(tf.neg(tf.mul(warpInputs, tf.pow(onePlus, -1.5))), lengthScale * lengthScale) as Tensor2D;
+      return { gradient, laplacian: tf.matMul(curvature, rowsOfX) };
+    }
     // ∂s/∂xₖ = eₖ/ℓ_in: the x-rows of W₁, the same at every point.
     const direct = tf.reshape(tf.div(tf.slice(weight, [0, 0], [d, fanOut]), lengthScale), [d, 1, fanOut]);
     if (frequencies === null) return { gradient: direct, laplacian: null };
