@@ -111,7 +111,7 @@ describe("runOuSampler defensive", () => {
   });
 
   it("needs a log Z for the floor's height, and checks its options", async () => {
-    await expect(runOuSampler({ ...base, defensive: true })).rejects.toThrow(/defensive needs an estimate of log Z .*pointSource "smc" or standardize/);
+    await expect(runOuSampler({ ...base, defensive: true })).rejects.toThrow(/defensive needs an estimate of log Z .*pointSource "smc" \(at temperature 1\) or standardize/);
     await expect(runOuSampler({ ...base, defensive: 1.5 })).rejects.toThrow(/defensive.weight must be in \(0, 1\).*got 1.5/);
     await expect(runOuSampler({ ...base, defensive: { weight: 0.1, scale: 0 } })).rejects.toThrow(/defensive.scale must be a finite positive number, got 0/);
     await expect(runOuSampler({ ...base, defensive: { logZ: Number.NaN } })).rejects.toThrow(/defensive.logZ must be a finite number, got NaN/);

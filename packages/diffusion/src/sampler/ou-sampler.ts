@@ -525,6 +525,12 @@ export interface SmcPointSource {
   readonly movesPerStage?: number;
   /** See `smcPoints`. Default `smcPointDefaults.essFraction` (0.95). */
   readonly essFraction?: number;
+  /**
+   * The last SMC temperature β ∈ (0, 1] (`smcPoints`' `temperature`): below 1 the particles follow
+   * q̃^{1−β}π̃^β, π with its tails raised, and their log Ẑ is not π's (so `defensive` then needs its
+   * `logZ`). Default 1.
+   */
+  readonly temperature?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
 }
@@ -555,7 +561,12 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     if (!(essFraction > 0 && essFraction < 1)) {
       throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "pointSource.essFraction" });
     }
-    return { kind: "smc" as const, chains, reference, movesPerStage, essFraction, fitJitter };
+    const temperature = given.temperature ?? smcPointDefaults.temperature;
+    if (!(temperature > 0 && temperature <= 1)) {
+      throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.temperature must be in (0, 1] (the last SMC temperature; 1 ends at π), got ${quote(temperature)}`, { field: "pointSource.temperature" });
+    }
+    // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
+    return { kind: "smc" as const, chains, reference, movesPerStage, essFraction, fitJitter, ...(temperature !== 1 ? { temperature } : {}) };
   }
   const stepAdaptation = given.stepAdaptation ?? "global";
   if (stepAdaptation !== "global" && stepAdaptation !== "per-chain") {
@@ -607,8 +618,9 @@ export async function runOuSampler<
   const pointScale = positiveNumber(options.pointScale ?? samplerPointDefaults.pointScale, "pointScale");
   const pointSource = resolvePointSource(options.pointSource, numPoints, d, pointScale);
   const defensive = resolveDefensive(options.defensive, pointScale);
-  if (defensive !== undefined && defensive.logZ === undefined && pointSource?.kind !== "smc" && (options.standardize === undefined || options.standardize === false)) {
-    throw new MinevoError(ErrorCode.InvalidOptions, "defensive needs an estimate of log Z for the floor's height: give defensive.logZ, or use pointSource \"smc\" or standardize (their SMC estimates it)", {
+  const smcEstimatesLogZ = pointSource?.kind === "smc" && pointSource.temperature === undefined;
+  if (defensive !== undefined && defensive.logZ === undefined && !smcEstimatesLogZ && (options.standardize === undefined || options.standardize === false)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, "defensive needs an estimate of log Z for the floor's height: give defensive.logZ, or use pointSource \"smc\" (at temperature 1) or standardize (their SMC estimates it)", {
       field: "defensive",
     });
   }
@@ -759,9 +771,11 @@ export async function runOuSampler<
             start: pointSource.reference,
             movesPerStage: pointSource.movesPerStage,
             essFraction: pointSource.essFraction,
+            ...(pointSource.temperature !== undefined ? { temperature: pointSource.temperature } : {}),
             onStage: smcProgress("smc"),
           });
-          pointSourceLogZ = smc.logZ;
+          // Below β = 1 the stages estimate ∫ γ_β, not Z: no estimate of log Z for the defensive floor.
+          if (pointSource.temperature === undefined) pointSourceLogZ = smc.logZ;
           return smc.points;
         }
         return malaPoints({

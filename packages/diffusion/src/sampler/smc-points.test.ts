@@ -62,6 +62,26 @@ describe("smcPoints", () => {
     expect(run().points).toEqual(result.points);
   });
 
+  it("stops at a given temperature: the particles follow q̃^{1−β}π̃^β and log Ẑ is that density's", { timeout: 120_000 }, async () => {
+    // π̃ = exp(−|x|²/(2σ²)), q̃ = exp(−|x|²/(2s²)): γ_β is N(0, v I) with 1/v = (1 − β)/s² + β/σ², ∫γ_β = 2πv.
+    const sigma2 = 0.25;
+    const s = 3;
+    const beta = 0.4;
+    const v = 1 / ((1 - beta) / (s * s) + beta / sigma2);
+    const target = userTarget({ dim: 2, logDensity: (x, t) => t.tidy(() => t.mul(-0.5 / sigma2, t.sum(t.square(x), 1))) });
+    const result = await expectNoTensorLeak(tf, "smcPoints at β = 0.4", () =>
+      smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 800, start: s, essFraction: 0.5, movesPerStage: 5, temperature: beta }),
+    );
+    expect(result.betas[result.betas.length - 1]).toBe(beta);
+    let squares = 0;
+    for (let i = 0; i < 1600; i++) squares += result.points[i]! ** 2 / 1600;
+    // v = 0.571 against π's 0.25: the variance tells the two apart by far more than its error (~10 %).
+    expect(Math.abs(squares / v - 1)).toBeLessThan(0.15);
+    expect(Math.abs(result.logZ - Math.log(2 * Math.PI * v))).toBeLessThan(0.1);
+    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: 0 })).toThrow(/temperature must be in \(0, 1\] \(the last β; 1 ends at π\), got 0/);
+    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: 1.5 })).toThrow(/temperature must be in \(0, 1\]/);
+  });
+
   it("reaches both ends of Neal's funnel further than local MALA chains do", { timeout: 120_000 }, () => {
     const funnel = registries.target.create("funnel", {}) as SamplingTarget;
     const d = funnel.dim;
@@ -120,5 +140,24 @@ describe("smcPoints", () => {
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", essFraction: 0 } })).rejects.toThrow(/pointSource.essFraction must be in \(0, 1\), got 0/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", reference: Number.NaN } })).rejects.toThrow(/pointSource.reference must be a positive number, got NaN/);
     await expect(runOuSampler({ tf, target, pointSource: "tempered" as never })).rejects.toThrow(/pointSource must be "broad", "mala", "smc"/);
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", temperature: 2 } })).rejects.toThrow(/pointSource.temperature must be in \(0, 1\] \(the last SMC temperature; 1 ends at π\), got 2/);
+    // Below β = 1 the particles' log Ẑ is not π's: the defensive floor needs its own.
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", temperature: 0.5 }, defensive: 0.1 })).rejects.toThrow(/defensive needs an estimate of log Z/);
+    const tempered = await firstCheckpoint({
+      tf,
+      target,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numPoints: 300,
+      numExtraFitPoints: 100,
+      fitIterations: 3,
+      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, temperature: 0.5 },
+      seed: 4,
+    });
+    expect(tempered.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, temperature: 0.5 });
+    // γ_½ of N((4, 4), 0.3I) against N(0, 36I) is centred at 4·(0.5/0.3)/(0.5/36 + 0.5/0.3) = 3.97 with variance ≈ 0.6: wider than π.
+    let spread = 0;
+    for (let j = 0; j < 200; j++) spread += (tempered.collocationPoints[2 * j]! - meanOfRows(tempered.collocationPoints, 0, 200)) ** 2 / 200;
+    expect(spread).toBeGreaterThan(0.45);
   });
 });

@@ -44,6 +44,12 @@ export interface SmcPointsOptions {
   readonly stepSize?: number;
   /** The run stops with an error after this many stages. Default 1000. */
   readonly maxStages?: number;
+  /**
+   * β_K: the last temperature, in (0, 1]. Below 1 the particles end at γ_β = q̃^{1−β} π̃^β — wider
+   * than π, its tails raised (for collocation points that must cover a target's tails, a funnel's
+   * mouth and neck) — and `logZ` estimates log ∫ γ_β, not log Z. Default 1.
+   */
+  readonly temperature?: number;
   /** Called after every stage (progress); a throw stops the run and propagates. */
   readonly onStage?: (stage: SmcStage) => void;
 }
@@ -61,7 +67,7 @@ export interface SmcStage {
 export interface SmcPoints {
   /** count×d, row-major: approximately distributed as π after the last stage's moves. */
   readonly points: Float64Array;
-  /** log Ẑ: the estimate of log ∫ π̃ (unbiased in Ẑ, not in log Ẑ). */
+  /** log Ẑ: the estimate of log ∫ π̃ (unbiased in Ẑ, not in log Ẑ); of log ∫ γ_β for a `temperature` β < 1. */
   readonly logZ: number;
   /** The temperatures, from 0 to 1. */
   readonly betas: Float64Array;
@@ -73,7 +79,7 @@ export interface SmcPoints {
   readonly gradientEvaluations: number;
 }
 
-export const smcPointDefaults = { start: 2, movesPerStage: 50, essFraction: 0.95, stepSize: 0.05, maxStages: 1000 } as const;
+export const smcPointDefaults = { start: 2, movesPerStage: 50, essFraction: 0.95, stepSize: 0.05, maxStages: 1000, temperature: 1 } as const;
 
 /** The acceptance rate each particle's step size aims for (Roberts and Rosenthal 1998). */
 const targetAcceptance = 0.574;
@@ -114,6 +120,10 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
   if (!(essFraction > 0 && essFraction < 1)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "essFraction" });
   }
+  const temperature = options.temperature ?? smcPointDefaults.temperature;
+  if (!(temperature > 0 && temperature <= 1)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `temperature must be in (0, 1] (the last β; 1 ends at π), got ${quote(temperature)}`, { field: "temperature" });
+  }
   const d = target.dim;
   const logReference = (x: Float64Array, i: number): number => {
     let r = 0;
@@ -133,7 +143,7 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
   const moveRandom = random.derive("smc-moves");
   const resampleRandom = random.derive("smc-resample");
 
-  for (let stage = 1; beta < 1; stage++) {
+  for (let stage = 1; beta < temperature; stage++) {
     if (stage > maxStages) {
       throw new MinevoError(
         ErrorCode.InvalidOptions,
@@ -153,11 +163,11 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
       );
     }
     // Particles where π̃ = 0 drop out at this stage's resampling; the ESS goal counts the others.
-    const increment = nextIncrement(delta, 1 - beta, Math.max(essFraction * alive, 1 + 1e-9));
+    const increment = nextIncrement(delta, temperature - beta, Math.max(essFraction * alive, 1 + 1e-9));
     const logWeights = new Float64Array(count);
     for (let i = 0; i < count; i++) logWeights[i] = increment * (delta[i] as number);
     logZ += logSumExp(logWeights) - Math.log(count);
-    beta = 1 - beta - increment <= 1e-12 ? 1 : beta + increment;
+    beta = temperature - beta - increment <= 1e-12 ? temperature : beta + increment;
     betas.push(beta);
 
     const parents = systematicResample(logWeights, resampleRandom);
