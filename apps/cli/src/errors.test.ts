@@ -62,6 +62,11 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     const line = errorLine(await runCli(["sample", "--config", unknownField, "--out", out]));
     expect(line).toContain("bad-field.json");
     expect(line).toContain("sampels");
+    // A share of drawn points in a file whose points are broad would go unused: refused, naming it.
+    const unused = writeFile(dir, "unused-fraction.json", JSON.stringify({ ...tinyConfig, pointSource: "broad", pointFraction: 0.9 }));
+    expect(errorLine(await runCli(["sample", "--config", unused, "--out", out]))).toContain('pointFraction = 0.9 applies to pointSource "mala" or "smc"; the points are broad here');
+    const unusedJitter = writeFile(dir, "unused-jitter.json", JSON.stringify({ ...tinyConfig, fitJitter: 0.1 }));
+    expect(errorLine(await runCli(["sample", "--config", unusedJitter, "--out", out]))).toContain("fitJitter = 0.1 applies to");
     const notJson = writeFile(dir, "not-json.json", "{ samples: 10 ");
     expect(errorLine(await runCli(["sample", "--config", notJson, "--out", out]))).toContain("is not valid JSON");
   });

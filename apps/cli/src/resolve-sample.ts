@@ -212,6 +212,17 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
   const { resolved: target, target: instance } = await resolveTarget(input.target);
   const d = instance.dim;
   const c = instance.conditionDim ?? 0;
+  // A resolved config records the defaults of both for broad points too; another value there would go unused.
+  if ((input.pointSource ?? sampleDefaults.pointSource) === "broad") {
+    for (const [field, given, fallback] of [
+      ["pointFraction", input.pointFraction, sampleDefaults.pointFraction],
+      ["fitJitter", input.fitJitter, sampleDefaults.fitJitter],
+    ] as const) {
+      if (given !== undefined && given !== fallback) {
+        throw new MinevoError(ErrorCode.InvalidOptions, `${field} = ${quote(given)} applies to pointSource "mala" or "smc"; the points are broad here, so it would go unused: set pointSource or drop ${field}`, { field });
+      }
+    }
+  }
   return {
     command: "sample",
     target,
