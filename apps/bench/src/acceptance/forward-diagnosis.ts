@@ -61,6 +61,8 @@ export interface DiagnosisOptions {
   readonly run: Omit<OuSamplerOptions, "tf" | "target" | "network" | "networkOptions" | "onProgress">;
   /** The exact log Z, for the last line. */
   readonly logZ: number;
+  /** More for the last line: the target's own measure of the weighted draws. */
+  readonly describeResult?: (samples: Float64Array, normalisedWeights: Float64Array) => string;
 }
 
 /** Runs the sampler once, printing the fit's progress and the score error along the forward run. */
@@ -89,10 +91,13 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
       next = event.t + options.dt;
       const { parameters, t, effectiveRank, maxAbsRhs, maxAbsPoint } = event;
       const exact = options.exactAt(t);
-      // The global terms' stored coefficients (the quartic's and the quadratic's first few), where the network has them.
+      // The global terms' stored coefficients (the quartic's and the quadratic's first few, the hierarchical term's), where the network has them.
+      // The hierarchical term's q₀, q₁, v₀, v₁, c and k (its layout: q (d), v (d), c, k).
+      const d = network.inputDim;
+      const entries = (name: string, size: number) => (name === "hierarchical" ? [0, 1, d, d + 1, 2 * d, 2 * d + 1] : Array.from({ length: Math.min(size, 4) }, (_, i) => i));
       const terms = network.parameterLayout
-        .filter((b) => b.name === "quartic" || b.name === "quadratic")
-        .map((b) => `${b.name} ${Array.from(parameters.subarray(b.offset, b.offset + Math.min(b.size, 4)), (v) => v.toPrecision(3)).join(",")}`)
+        .filter((b) => b.name === "quartic" || b.name === "quadratic" || b.name === "hierarchical")
+        .map((b) => `${b.name} ${entries(b.name, b.size).map((i) => (parameters[b.offset + i] as number).toPrecision(3)).join(",")}`)
         .join("  ");
       pending.push(
         scoreError(network, parameters, exact, options.show).then((line) =>
@@ -101,8 +106,11 @@ export async function diagnoseForward(options: DiagnosisOptions): Promise<void> 
       );
     },
   } as never)
-    .then((result: { logZ: number; essFraction: number; flowInconsistency: number }) =>
-      console.log(`finished: log Ẑ ${result.logZ.toFixed(4)} (exact ${options.logZ.toFixed(4)}), ESS/M ${result.essFraction.toFixed(4)}, flow inconsistency ${result.flowInconsistency.toExponential(2)}`),
+    .then((result: { logZ: number; essFraction: number; flowInconsistency: number; samples: Float64Array; normalisedWeights: Float64Array }) =>
+      console.log(
+        `finished: log Ẑ ${result.logZ.toFixed(4)} (exact ${options.logZ.toFixed(4)}), ESS/M ${result.essFraction.toFixed(4)}, flow inconsistency ${result.flowInconsistency.toExponential(2)}` +
+          (options.describeResult === undefined ? "" : `, ${options.describeResult(result.samples, result.normalisedWeights)}`),
+      ),
     )
     .catch((error: Error) => console.log(`stopped: ${error.message.slice(0, 300)}`));
   await Promise.all(pending);
@@ -126,7 +134,8 @@ export interface DiagnosisDefaults {
  * --fit-jitter --mala-fraction --widths --input-length-scale --fit-iterations --weight-decay --dt
  * --restart-below (default: the sampler's) --step-adaptation global|per-chain --point-scale
  * --point-source mala|smc (smc: tempered SMC particles instead of the chains, `--mala-fraction` of
- * the points; --smc-reference s (default: the point scale) --smc-moves --smc-ess) --gram auto|float64|float32
+ * the points; --smc-reference s (default: the point scale) --smc-moves --smc-ess --smc-temperature β
+ * (the last SMC temperature, default 1)) --gram auto|float64|float32
  * (the fit's Gram precision) --smoothing-draws K (the blur's draws, default 256).
  */
 export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullable<ParseArgsConfig["options"]>, pointScale: number) {
@@ -152,6 +161,7 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
       "smc-reference": { type: "string" },
       "smc-moves": { type: "string", default: "50" },
       "smc-ess": { type: "string", default: "0.95" },
+      "smc-temperature": { type: "string", default: "1" },
       gram: { type: "string", default: "auto" },
       "smoothing-draws": { type: "string", default: "256" },
       ...extra,
@@ -178,6 +188,7 @@ export function diagnosisArguments(defaults: DiagnosisDefaults, extra: NonNullab
             ...(shared["smc-reference"] !== undefined ? { reference: at("smc-reference") } : {}),
             movesPerStage: at("smc-moves"),
             essFraction: at("smc-ess"),
+            ...(at("smc-temperature") !== 1 ? { temperature: at("smc-temperature") } : {}),
           }
         : {
             kind: "mala",

@@ -16,8 +16,12 @@
  *   [--input-length-scale 3] [--fit-iterations 100] [--weight-decay 1e-4] [--dt 0.1]
  *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
- *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95]   (tempered SMC particles instead of the chains)
- *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0]]   (the mlp's hierarchical term, its v starting at these weights or 0)
+ *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95 --smc-temperature 1]   (tempered SMC particles instead of the chains; below temperature 1 they follow π^β with raised tails)
+ *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0] [--hierarchical-initial 0]]   (the mlp's hierarchical term, its v starting at these weights or 0, its q at this value)
+ *   [--tail-temperature β]   (with --point-source smc: the points that would be broad are SMC particles at the last
+ *                             temperature β instead — π with raised tails, most of them in the mouth — and the
+ *                             fit points are every collocation point jittered by --fit-jitter)
+ *   [--input-warp asinh]   (the mlp's inputs asinh(x/ℓ): linear in the neck, logarithmic in the mouth)
  *   (--smoothing 0: no blur)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
@@ -32,6 +36,9 @@ const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArg
     "points-only": { type: "boolean", default: false },
     hierarchical: { type: "boolean", default: false },
     "hierarchical-weights": { type: "string" },
+    "hierarchical-initial": { type: "string", default: "0" },
+    "input-warp": { type: "string" },
+    "tail-temperature": { type: "string" },
   },
   1,
 );
@@ -45,11 +52,12 @@ const networkOptions = {
   hiddenWidths: widths,
   activation: "tanh" as const,
   inputLengthScale,
+  ...(values["input-warp"] !== undefined ? { inputWarp: String(values["input-warp"]) as "asinh" } : {}),
   quadratic: { form: "symmetric" as const, learnable: true, initial: 0 },
   ...(values["hierarchical"] === true
     ? {
         hierarchical: {
-          initial: 0,
+          initial: Number(values["hierarchical-initial"]),
           ...(values["hierarchical-weights"] !== undefined ? { initialWeights: String(values["hierarchical-weights"]).split(",").map(Number) } : {}),
         },
       }
@@ -129,6 +137,7 @@ function smcFunnelPoints(count: number, source: SmcPointSource): { points: Float
     start: source.reference ?? Number(values["point-scale"]),
     movesPerStage: source.movesPerStage!,
     essFraction: source.essFraction!,
+    ...(source.temperature !== undefined ? { temperature: source.temperature } : {}),
   });
   console.log(`SMC: ${result.betas.length - 1} stages, log Ẑ ${result.logZ.toFixed(3)} (exact 0), ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { ...result, restarted: 0 };
@@ -151,6 +160,37 @@ function inverseErf(y: number): number {
   return x;
 }
 
+/**
+ * `--tail-temperature β`: the collocation points as the recipe's SMC particles (β = 1) plus, in
+ * place of its broad share, particles of π^β with raised tails, each blurred by the smoothing (the
+ * sampler blurs the points it draws itself); fit points are jittered copies of all of them.
+ */
+function tailPoints(beta: number): { collocationPoints: Float64Array; extraFitPoints: Float64Array } {
+  const source = run.pointSource as SmcPointSource;
+  const total = run.numPoints!;
+  const bulk = Math.round(source.fraction! * total);
+  const draw = (count: number, temperature: number, name: string) =>
+    smcPoints({ tf, target: funnel, random: RandomStream.fromSeed(`funnel-diagnosis-${name}`), count, start: source.reference ?? Number(values["point-scale"]), movesPerStage: source.movesPerStage!, essFraction: source.essFraction!, temperature }).points;
+  const points = new Float64Array(total * d);
+  points.set(draw(bulk, 1, "bulk"));
+  points.set(draw(total - bulk, beta, "tails"), bulk * d);
+  const blur = RandomStream.fromSeed("funnel-diagnosis-blur").fillNormal(new Float64Array(total * d), 0, s);
+  for (let i = 0; i < total * d; i++) points[i] = (points[i] as number) + (blur[i] as number);
+  const extra = run.numExtraFitPoints!;
+  const jitter = RandomStream.fromSeed("funnel-diagnosis-jitter").fillNormal(new Float64Array(extra * d), 0, source.fitJitter!);
+  for (let j = 0; j < extra; j++) for (let k = 0; k < d; k++) jitter[j * d + k] = (jitter[j * d + k] as number) + (points[(j % total) * d + k] as number);
+  const x0 = Array.from({ length: total - bulk }, (_, j) => points[(bulk + j) * d] as number).sort((a, b) => a - b);
+  console.log(`tail points (β = ${beta}): x₀ quantiles 5 % ${x0[Math.floor(0.05 * x0.length)]!.toFixed(2)}, 50 % ${x0[Math.floor(0.5 * x0.length)]!.toFixed(2)}, 95 % ${x0[Math.floor(0.95 * x0.length)]!.toFixed(2)}`);
+  return { collocationPoints: points, extraFitPoints: jitter };
+}
+const tailTemperature = values["tail-temperature"] === undefined ? undefined : Number(values["tail-temperature"]);
+if (tailTemperature !== undefined && (run.pointSource as { kind: string }).kind !== "smc") throw new Error("--tail-temperature goes with --point-source smc");
+const { pointSource: _drawn, ...withoutSource } = run;
+const runOptions =
+  tailTemperature !== undefined
+    ? { ...withoutSource, ...tailPoints(tailTemperature) }
+    : { ...run, pointSource: (run.pointSource as { kind: string }).kind === "mala" ? { ...(run.pointSource as object), kind: "mala", steps: Number(values["chain-steps"]) } : run.pointSource! };
+
 await diagnoseForward({
   networkOptions,
   target: funnel,
@@ -158,5 +198,15 @@ await diagnoseForward({
   dt,
   show: 2,
   logZ: 0,
-  run: { ...run, pointSource: (run.pointSource as { kind: string }).kind === "mala" ? { ...(run.pointSource as object), kind: "mala", steps: Number(values["chain-steps"]) } : run.pointSource! },
+  describeResult: (samples, weights) => {
+    let mean = 0;
+    let second = 0;
+    for (let j = 0; j < weights.length; j++) {
+      const x0 = samples[j * d] as number;
+      mean += (weights[j] as number) * x0;
+      second += (weights[j] as number) * x0 * x0;
+    }
+    return `reweighted Var[x₀] ${(second - mean * mean).toFixed(3)} (exact ${variance0})`;
+  },
+  run: runOptions as never,
 });

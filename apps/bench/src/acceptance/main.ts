@@ -15,6 +15,8 @@
  *
  * Run: pnpm --filter @minevo/bench bench:acceptance [--only gmm2-reference,exact-3mode-d2] [--seed 0] [--report]
  *      [--mcmc-only --budget <s>]   (MALA and HMC alone on sampler cases, <s> seconds each)
+ *      [--baselines-only]           (MALA and HMC for a saved sampler case, given its MNE run's seconds;
+ *                                    the same streams as a whole run, so the rows are those it would add)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
@@ -254,6 +256,29 @@ function baselineRow(method: "MALA" | "HMC", spec: SamplerCase, target: Sampling
   };
 }
 
+/**
+ * MALA and HMC beside a saved MNE run (`--baselines-only`): each gets the MNE row's seconds, from
+ * the streams a whole run would give them (the seed's "baseline" and energy streams), and the
+ * saved case is rewritten with its rows. For a run whose baselines did not finish.
+ */
+async function addBaselines(spec: SamplerCase, seed: number): Promise<void> {
+  const file = resolve(resultsDir, `${spec.name}.json`);
+  if (!existsSync(file)) throw new Error(`--baselines-only: no saved run of ${spec.name} (${file}); run \`--only ${spec.name}\` first`);
+  const saved = JSON.parse(readFileSync(file, "utf8")) as CaseResult;
+  if (saved.kind !== "sampler") throw new Error(`--baselines-only: the saved ${spec.name} is a ${saved.kind} case, not a finished MNE run`);
+  const mne = saved.rows.find((row) => row.method === "MNE");
+  if (mne === undefined) throw new Error(`--baselines-only: the saved ${spec.name} has no MNE row`);
+  const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
+  const random = RandomStream.fromSeed(seed);
+  const { energyOf } = energyReference(target, random);
+  const rows: MethodRow[] = [mne];
+  for (const method of ["MALA", "HMC"] as const) {
+    log(`case ${spec.name}: ${method} for the MNE run's ${mne.seconds.toFixed(0)} s`);
+    rows.push(baselineRow(method, spec, target, random, mne.seconds, energyOf));
+    saveCase({ ...saved, rows: [...rows] });
+  }
+}
+
 /** MALA and HMC alone on a sampler case's target for `budgetSeconds` each (`--mcmc-only`). */
 function runMcmcOnly(spec: SamplerCase, seed: number, budgetSeconds: number): McmcOnlyResult {
   const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
@@ -366,7 +391,7 @@ function writeReport(rebuiltOnly = false): void {
   const parts: string[] = [
     "### Acceptance runs (issue 5)",
     "",
-    "Each case was run by `bench:acceptance --only <case>` on the wasm backend; MALA and HMC get the MNE run's wall-clock time (pilot excluded; 30 % warm-up with dual-averaged step size, 70 % kept). " +
+    "Each case was run by `bench:acceptance --only <case>` on the wasm backend; MALA and HMC get the MNE run's wall-clock time (pilot excluded; 30 % warm-up with dual-averaged step size, 70 % kept, thinned evenly to at most 5000 draws per chain since 2026-12-05; `--baselines-only` adds them to a saved MNE run). " +
       "MNE ESS is Kish's (Σw)²/Σw² of the importance weights; MCMC ESS is the minimum over coordinates of the multi-chain ESS. " +
       "The machine had 2 cores shared with other jobs (load average 4–9), so wall times are inflated and noisy; the MCMC budgets were measured under the same load.",
     "",
@@ -400,7 +425,7 @@ function writeReport(rebuiltOnly = false): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" } },
+    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, "baselines-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" } },
   });
   if (values.report) {
     writeReport(true);
@@ -421,6 +446,14 @@ async function main(): Promise<void> {
       if (spec === undefined) throw new Error(`--mcmc-only runs sampler cases only; "${name}" is not one (they are ${samplerCases.map((c) => c.name).join(", ")})`);
       log(`case ${name}: MALA and HMC alone, ${budget} s each`);
       saveCase(runMcmcOnly(spec, seed, budget));
+    }
+    return;
+  }
+  if (values["baselines-only"]) {
+    for (const name of only) {
+      const spec = samplerCases.find((c) => c.name === name);
+      if (spec === undefined) throw new Error(`--baselines-only runs sampler cases only; "${name}" is not one (they are ${samplerCases.map((c) => c.name).join(", ")})`);
+      await addBaselines(spec, seed);
     }
     return;
   }
