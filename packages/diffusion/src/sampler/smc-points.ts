@@ -65,11 +65,11 @@ export interface SmcStage {
 }
 
 export interface SmcPoints {
-  /** count×d, row-major: approximately distributed as π after the last stage's moves. */
+  /** count×d, row-major: approximately distributed as π after the last stage's moves (as γ_β for a `temperature` β < 1). */
   readonly points: Float64Array;
   /** log Ẑ: the estimate of log ∫ π̃ (unbiased in Ẑ, not in log Ẑ); of log ∫ γ_β for a `temperature` β < 1. */
   readonly logZ: number;
-  /** The temperatures, from 0 to 1. */
+  /** The temperatures, from 0 to `temperature` (1 by default). */
   readonly betas: Float64Array;
   /** Median of the particles' step sizes at the end. */
   readonly stepSize: number;
