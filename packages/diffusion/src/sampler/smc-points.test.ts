@@ -121,17 +121,19 @@ describe("smcPoints", () => {
 
   it("is runOuSampler's pointSource \"smc\": particles for the fraction, fit points around them, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
-    const saved = await firstCheckpoint({
-      tf,
-      target,
-      network: "mlp",
-      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-      numPoints: 300,
-      numExtraFitPoints: 100,
-      fitIterations: 3,
-      pointSource: { kind: "smc", reference: 6, movesPerStage: 10 },
-      seed: 4,
-    });
+    const checkpointWith = (temperature?: number) =>
+      firstCheckpoint({
+        tf,
+        target,
+        network: "mlp",
+        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+        numPoints: 300,
+        numExtraFitPoints: 100,
+        fitIterations: 3,
+        pointSource: { kind: "smc", reference: 6, movesPerStage: 10, ...(temperature !== undefined ? { temperature } : {}) },
+        seed: 4,
+      });
+    const saved = await checkpointWith();
     const points = saved.collocationPoints;
     // 200 particles at the target's mean (from a reference centred at 0), 100 broad points near 0.
     expect(Math.abs(meanOfRows(points, 0, 200) - 4)).toBeLessThan(0.2);
@@ -143,17 +145,7 @@ describe("smcPoints", () => {
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", temperature: 2 } })).rejects.toThrow(/pointSource.temperature must be in \(0, 1\] \(the last SMC temperature; 1 ends at π\), got 2/);
     // Below β = 1 the particles' log Ẑ is not π's: the defensive floor needs its own.
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", temperature: 0.5 }, defensive: 0.1 })).rejects.toThrow(/defensive needs an estimate of log Z/);
-    const tempered = await firstCheckpoint({
-      tf,
-      target,
-      network: "mlp",
-      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-      numPoints: 300,
-      numExtraFitPoints: 100,
-      fitIterations: 3,
-      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, temperature: 0.5 },
-      seed: 4,
-    });
+    const tempered = await checkpointWith(0.5);
     expect(tempered.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, temperature: 0.5 });
     // γ_½ of N((4, 4), 0.3I) against N(0, 36I) is centred at 4·(0.5/0.3)/(0.5/36 + 0.5/0.3) = 3.97 with variance ≈ 0.6: wider than π.
     let spread = 0;
