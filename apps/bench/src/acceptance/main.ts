@@ -16,7 +16,8 @@
  * Run: pnpm --filter @minevo/bench bench:acceptance [--only gmm2-reference,exact-3mode-d2] [--seed 0] [--report]
  *      [--mcmc-only --budget <s>]   (MALA and HMC alone on sampler cases, <s> seconds each)
  *      [--baselines-only]           (MALA and HMC for a saved sampler case, given its MNE run's seconds;
- *                                    the same streams as a whole run, so the rows are those it would add)
+ *                                    the same streams as a whole run with the same --seed, so the rows are
+ *                                    those it would add)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
