@@ -21,7 +21,7 @@
  *   [--tail-temperature β]   (with --point-source smc: the points that would be broad are SMC particles at the last
  *                             temperature β instead — π with raised tails, most of them in the mouth — and the
  *                             fit points are every collocation point jittered by --fit-jitter)
- *   [--quadratic-form symmetric|diagonal|isotropic]   (the quadratic term's form)
+ *   [--quadratic-form symmetric|diagonal|isotropic] [--quadratic-length-scale 1]   (the quadratic term's form and ℓ_q)
  *   [--input-warp asinh]   (the mlp's inputs asinh(x/ℓ): linear in the neck, logarithmic in the mouth)
  *   (--smoothing 0: no blur)
  */
@@ -41,6 +41,7 @@ const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArg
     "input-warp": { type: "string" },
     "tail-temperature": { type: "string" },
     "quadratic-form": { type: "string", default: "symmetric" },
+    "quadratic-length-scale": { type: "string", default: "1" },
   },
   1,
 );
@@ -55,7 +56,7 @@ const networkOptions = {
   activation: "tanh" as const,
   inputLengthScale,
   ...(values["input-warp"] !== undefined ? { inputWarp: String(values["input-warp"]) as "asinh" } : {}),
-  quadratic: { form: String(values["quadratic-form"]) as "symmetric", learnable: true, initial: 0 },
+  quadratic: { form: String(values["quadratic-form"]) as "symmetric", learnable: true, initial: 0, lengthScale: Number(values["quadratic-length-scale"]) },
   ...(values["hierarchical"] === true
     ? {
         hierarchical: {
