@@ -253,7 +253,7 @@ function baselineRow(method: "MALA" | "HMC", spec: SamplerCase, target: Sampling
     essPerSecond: baseline.ess / baseline.seconds,
     targetError: error,
     ...(mcmcEnergy !== undefined ? { energyDistance: mcmcEnergy } : {}),
-    note: `${baseline.result.numChains} chains × ${baseline.result.numSamples} kept draws, step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}, max R̂ ${Math.max(...Array.from(baseline.result.potentialScaleReduction)).toFixed(2)}; min-coordinate ESS`,
+    note: `${baseline.result.numChains} chains × ${baseline.result.numSamples} kept draws (${baseline.thin === 1 ? "every transition" : `one of every ${baseline.thin} transitions`}), step ${baseline.result.stepSize.toExponential(2)}, acceptance ${baseline.result.acceptanceRate.toFixed(2)}, max R̂ ${Math.max(...Array.from(baseline.result.potentialScaleReduction)).toFixed(2)}; min-coordinate ESS`,
   };
 }
 

@@ -25,6 +25,8 @@ export interface BaselineRun {
   readonly result: McmcResult;
   /** min over coordinates of the chains' effective sample size. */
   readonly ess: number;
+  /** Kept draws are every `thin`-th transition after warm-up (1: every one). */
+  readonly thin: number;
 }
 
 export interface BaselineOptions {
@@ -47,8 +49,9 @@ export function runBaseline(method: "MALA" | "HMC", options: BaselineOptions): B
   const maxKept = options.maxKeptPerChain ?? 5000;
   const maxRedoBudget = options.maxRedoBudget ?? 300;
   // `iterations` transitions per chain: warm-up, then kept draws every `thin`-th transition.
+  const thinning = (keptIterations: number): number => Math.max(1, Math.ceil(keptIterations / maxKept));
   const run = (warmupSteps: number, keptIterations: number, random: RandomStream): McmcResult => {
-    const thin = Math.max(1, Math.ceil(keptIterations / maxKept));
+    const thin = thinning(keptIterations);
     const common = {
       target: options.target,
       tf: options.tf,
@@ -76,8 +79,10 @@ export function runBaseline(method: "MALA" | "HMC", options: BaselineOptions): B
   let iterations = Math.max(40, Math.floor(options.budgetSeconds / perIteration));
   let result: McmcResult;
   let seconds: number;
+  let thin: number;
   for (let attempt = 0; ; attempt++) {
     const warmup = Math.floor(0.3 * iterations);
+    thin = thinning(iterations - warmup);
     const start = performance.now();
     result = run(warmup, iterations - warmup, options.random.derive(attempt === 0 ? method : `${method}-redo-${attempt}`));
     seconds = (performance.now() - start) / 1000;
@@ -88,5 +93,5 @@ export function runBaseline(method: "MALA" | "HMC", options: BaselineOptions): B
     iterations = Math.max(40, Math.floor(iterations * Math.min(3, Math.max(0.5, options.budgetSeconds / seconds))));
   }
   const ess = Math.min(...Array.from(result.effectiveSampleSize));
-  return { method, seconds, result, ess };
+  return { method, seconds, result, ess, thin };
 }
