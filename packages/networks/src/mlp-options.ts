@@ -17,6 +17,16 @@ export const fourierFeaturesSchema = z.strictObject({
   seed: z.number().int().default(0),
 });
 
+export const radialFeaturesSchema = z.strictObject({
+  /**
+   * Groups G of diffused coordinates (0-based indices); the first layer also sees, per group,
+   * ψ_G(x) = ½ log(1 + Σ_{i∈G} xᵢ²/ℓ²): the log of a soft radius over the group.
+   */
+  groups: z.array(z.array(z.number().int().nonnegative()).min(1)).min(1).readonly(),
+  /** ℓ: the radius below which ψ_G is quadratic (above it, log r − log ℓ). Default 1. */
+  lengthScale: z.number().positive().default(1),
+});
+
 export const quadraticSchema = z.strictObject({
   /** Structure of P in −½xᵀPx: full symmetric, diagonal, or a multiple of I. */
   form: z.enum(quadraticForms).default("symmetric"),
@@ -51,10 +61,19 @@ export const quarticSchema = z.strictObject({
 });
 
 export const hierarchicalSchema = z.strictObject({
-  /** Every qᵢ of −½ Σᵢ qᵢxᵢ² / (e^{wᵀx+c} + e^k) starts at this value (default 0: the term starts off). */
-  initial: z.number().default(0),
+  /**
+   * The starting q of −½ Σᵢ qᵢxᵢ² / (e^{wᵀx+c} + e^k): one value for every qᵢ, or d values
+   * (default 0: the term starts off). With q = 0 the columns of w, c and k vanish, so a fit cannot
+   * move them until q has grown; a start at the structure the user knows (Neal's funnel:
+   * q = (0, 1, …, 1), w = e₀) avoids that.
+   */
+  initial: z.union([z.number(), z.array(z.number()).readonly()]).default(0),
   /** The starting w (d values); default 0, a variance that does not yet depend on x. */
   initialWeights: z.array(z.number()).readonly().optional(),
+  /** The starting c (default 0). */
+  initialLogScale: z.number().default(0),
+  /** The starting floor e^k of the variance, a positive number (default 1, k = 0). */
+  initialFloor: z.number().positive().default(1),
 });
 
 export const gaussianEnvelopeSchema = z.strictObject({
@@ -92,6 +111,14 @@ export const mlpOptionsSchema = z.strictObject({
    */
   inputWarp: z.enum(["asinh"]).optional(),
   fourierFeatures: fourierFeaturesSchema.optional(),
+  /**
+   * Log-radius inputs ψ_G = ½ log(1 + |x_G|²/ℓ²) for groups of coordinates, beside x: for a
+   * log-density that depends on a group through its radius over many scales — a hierarchical
+   * model's exchangeable coordinates given their scale (Neal's funnel: G = {1, …, d−1}), a
+   * symmetry the OU evolution keeps — which a tanh MLP of x alone builds only from many units.
+   * Exact gradient and Laplacian. Not with `fourierFeatures`.
+   */
+  radialFeatures: radialFeaturesSchema.optional(),
   quadratic: quadraticSchema.optional(),
   /**
    * A learnable per-coordinate quartic term −¼ Σᵢ rᵢxᵢ⁴ (d parameters): a tanh MLP plus a

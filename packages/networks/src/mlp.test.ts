@@ -53,6 +53,39 @@ describe("mlp: every option combination passes the conformance suite", () => {
     await expectConformance({ inputDim: 3, conditionDim: 1, hiddenWidths: [5], inputLengthScale: 0.3, inputWarp: "asinh", activation: "softplus" });
     await expectConformance({ inputDim: 3, hiddenWidths: [5, 5], residual: true, inputWarp: "asinh", inputLengthScale: 0.5, quadratic: { form: "symmetric", learnable: true, initial: 1 }, hierarchical: { initial: 0.5 } });
   });
+  it("radial features ½ log(1 + |x_G|²/ℓ²): conformance alone, with the warp, conditioning, a quadratic and the hierarchical term", async () => {
+    // ℓ = 0.4 and two groups (one of them a single coordinate) put the points where ψ is far from quadratic.
+    await expectConformance({ inputDim: 3, hiddenWidths: [6, 5], radialFeatures: { groups: [[1, 2], [0]], lengthScale: 0.4 } });
+    await expectConformance({ inputDim: 3, conditionDim: 1, hiddenWidths: [5], inputWarp: "asinh", inputLengthScale: 0.5, radialFeatures: { groups: [[0, 1, 2]] }, activation: "softplus" });
+    await expectConformance({
+      inputDim: 4,
+      hiddenWidths: [5, 5],
+      residual: true,
+      radialFeatures: { groups: [[1, 2, 3]], lengthScale: 0.5 },
+      quadratic: { form: "symmetric", learnable: true, initial: 1 },
+      hierarchical: { initial: [0, 1, 1, 1], initialWeights: [1, 0, 0, 0], initialFloor: 0.1 },
+    });
+  });
+  it("a radial feature is ½ log(1 + |x_G|²/ℓ²) to the first layer, and bad groups are refused", () => {
+    const network = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [1], activation: "sin", radialFeatures: { groups: [[1, 2]], lengthScale: 2 } }));
+    const weight = network.parameterLayout.find((b) => b.name === "hidden0.weight")!;
+    expect(weight.shape).toEqual([4, 1]);
+    // The unit reads ψ alone (its x rows zeroed), and the output copies the unit: u = sin(ψ).
+    const theta = new Float64Array(network.numParameters);
+    theta[weight.offset + 3] = 1;
+    theta[network.parameterLayout.find((b) => b.name === "output.weight")!.offset] = 1;
+    const points = Float64Array.from([5, 1, 2, -3, 0, 0.5]);
+    const values = network.referenceValues(theta, points, 2);
+    expect(values[0]).toBeCloseTo(Math.sin(0.5 * Math.log(1 + 5 / 4)), 14);
+    expect(values[1]).toBeCloseTo(Math.sin(0.5 * Math.log(1 + 0.25 / 4)), 14);
+    const configure = (radialFeatures: unknown) => () => registries.network.configure("mlp", { inputDim: 3, radialFeatures }).create();
+    expect(configure({ groups: [[0, 3]] })).toThrow(/radialFeatures.groups\[0\] names coordinate 3, but the diffused coordinates are 0…2/);
+    expect(configure({ groups: [[1, 1]] })).toThrow(/radialFeatures.groups\[0\] names coordinate 1 twice/);
+    expect(configure({ groups: [] })).toThrow();
+    expect(() => registries.network.configure("mlp", { inputDim: 2, radialFeatures: { groups: [[0]] }, fourierFeatures: { count: 2 } }).create()).toThrow(
+      /radialFeatures and fourierFeatures cannot be combined/,
+    );
+  });
   it("refuses the input warp with Fourier features", () => {
     expect(() => registries.network.configure("mlp", { inputDim: 2, inputWarp: "asinh", fourierFeatures: { count: 2 } }).create()).toThrow(/inputWarp "asinh" and fourierFeatures cannot be combined/);
   });
@@ -131,6 +164,21 @@ describe("mlp: every option combination passes the conformance suite", () => {
     expect(() => new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [3], hierarchical: { initialWeights: [1, 0] } }))).toThrow(
       /hierarchical.initialWeights must have one value per diffused coordinate \(d = 3\), got 2/,
     );
+  });
+  it("the hierarchical term starts where its options say: q per coordinate, w, c and the floor e^k", async () => {
+    const options = { inputDim: 3, hiddenWidths: [3], hierarchical: { initial: [0, 1, 0.5], initialWeights: [1, 0, 0], initialLogScale: -0.5, initialFloor: 0.04 } };
+    const network = new MlpNetwork(mlpOptionsSchema.parse(options));
+    const block = network.parameterLayout.find((b) => b.name === "hierarchical")!;
+    const start = Array.from(network.initialParameters(RandomStream.fromSeed(3)).subarray(block.offset, block.offset + block.size));
+    expect(start).toEqual([0, 1, 0.5, 1, 0, 0, -0.5, Math.log(0.04)]);
+    // The defaults: every q at the one value, w = 0, c = 0, k = 0.
+    const plain = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [3], hierarchical: { initial: 0.25 } }));
+    expect(Array.from(plain.initialParameters(RandomStream.fromSeed(3)).subarray(block.offset, block.offset + block.size))).toEqual([0.25, 0.25, 0.25, 0, 0, 0, 0, 0]);
+    await expectConformance(options);
+    expect(() => new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 3, hiddenWidths: [3], hierarchical: { initial: [0, 1] } }))).toThrow(
+      /hierarchical.initial must be one number or one value per diffused coordinate \(d = 3\), got 2 values/,
+    );
+    expect(() => mlpOptionsSchema.parse({ inputDim: 3, hierarchical: { initialFloor: 0 } })).toThrow(/initialFloor/);
   });
   it("the quartic term alone carries −¼ Σ rᵢxᵢ⁴ exactly when the MLP part is zeroed", () => {
     const network = new MlpNetwork(mlpOptionsSchema.parse({ inputDim: 2, hiddenWidths: [3], quartic: { initial: 0 } }));

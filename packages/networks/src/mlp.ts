@@ -76,6 +76,9 @@ export class MlpNetwork implements Network {
   /** Fourier frequencies B, (d+c)×m row-major, rounded to float32 so both evaluation paths use the same B. */
   readonly #frequencies: Float32Array | null;
   readonly #numFrequencies: number;
+  /** The radial features' group indicator M (d×g row-major, Mₖg = 1 when k ∈ G_g), or null. */
+  readonly #radialMask: Float32Array | null;
+  readonly #numRadial: number;
 
   constructor(options: MlpOptions) {
     this.options = options;
@@ -88,6 +91,29 @@ export class MlpNetwork implements Network {
         field: "inputWarp",
       });
     }
+    const radial = options.radialFeatures;
+    if (radial !== undefined && fourier !== undefined) {
+      throw new MinevoError(ErrorCode.InvalidOptions, "radialFeatures and fourierFeatures cannot be combined: use one of the two", { field: "radialFeatures" });
+    }
+    this.#numRadial = radial?.groups.length ?? 0;
+    this.#radialMask = null;
+    if (radial !== undefined) {
+      const mask = new Float32Array(this.inputDim * this.#numRadial);
+      radial.groups.forEach((group, g) => {
+        for (const k of group) {
+          if (k >= this.inputDim) {
+            throw new MinevoError(ErrorCode.InvalidOptions, `radialFeatures.groups[${g}] names coordinate ${k}, but the diffused coordinates are 0…${this.inputDim - 1}`, {
+              field: "radialFeatures.groups",
+            });
+          }
+          if (mask[k * this.#numRadial + g] === 1) {
+            throw new MinevoError(ErrorCode.InvalidOptions, `radialFeatures.groups[${g}] names coordinate ${k} twice`, { field: "radialFeatures.groups" });
+          }
+          mask[k * this.#numRadial + g] = 1;
+        }
+      });
+      this.#radialMask = mask;
+    }
     this.#numFrequencies = fourier?.count ?? 0;
     if (fourier !== undefined) {
       const random = RandomStream.fromSeed(fourier.seed).derive("fourier-features");
@@ -95,7 +121,7 @@ export class MlpNetwork implements Network {
     } else this.#frequencies = null;
 
     const blocks: { name: string; shape: number[] }[] = [];
-    const widths = [inputs + 2 * this.#numFrequencies, ...options.hiddenWidths];
+    const widths = [inputs + 2 * this.#numFrequencies + this.#numRadial, ...options.hiddenWidths];
     for (let l = 0; l + 1 < widths.length; l++) {
       blocks.push({ name: `hidden${l}.weight`, shape: [widths[l] as number, widths[l + 1] as number] });
       blocks.push({ name: `hidden${l}.bias`, shape: [widths[l + 1] as number] });
@@ -117,6 +143,14 @@ export class MlpNetwork implements Network {
           ErrorCode.InvalidOptions,
           `hierarchical.initialWeights must have one value per diffused coordinate (d = ${this.inputDim}), got ${weights.length}`,
           { field: "hierarchical.initialWeights" },
+        );
+      }
+      const initial = options.hierarchical.initial;
+      if (typeof initial !== "number" && initial.length !== this.inputDim) {
+        throw new MinevoError(
+          ErrorCode.InvalidOptions,
+          `hierarchical.initial must be one number or one value per diffused coordinate (d = ${this.inputDim}), got ${initial.length} values`,
+          { field: "hierarchical.initial" },
         );
       }
       blocks.push({ name: "hierarchical", shape: [2 * this.inputDim + 2] });
@@ -162,10 +196,13 @@ export class MlpNetwork implements Network {
     if (this.#hierarchicalBlock !== null) {
       const { offset } = this.#hierarchicalBlock;
       const d = this.inputDim;
-      theta.fill(this.options.hierarchical!.initial, offset, offset + d);
-      const weights = this.options.hierarchical!.initialWeights;
+      const { initial, initialWeights: weights, initialLogScale, initialFloor } = this.options.hierarchical!;
+      if (typeof initial === "number") theta.fill(initial, offset, offset + d);
+      else theta.set(initial, offset);
       if (weights !== undefined) theta.set(weights, offset + d);
-      // c = k = 0: the variance starts at e^{vᵀx} + 1.
+      // By default c = k = 0: the variance starts at e^{vᵀx} + 1.
+      theta[offset + 2 * d] = initialLogScale;
+      theta[offset + 2 * d + 1] = Math.log(initialFloor);
     }
     return theta;
   }
@@ -205,6 +242,16 @@ export class MlpNetwork implements Network {
         cosFeatures = tf.cos(phases);
         h = tf.concat([scaled, sinFeatures, cosFeatures], 1);
       }
+      // ψ_G = ½ log(1 + r_G²/ℓ²) with r_G² = x²M; `radialDenominator` keeps ℓ² + r_G² for the derivatives.
+      let radialMask: Tensor2D | null = null;
+      let radialDenominator: Tensor2D | null = null;
+      if (this.#radialMask !== null) {
+        const ell2 = this.options.radialFeatures!.lengthScale ** 2;
+        radialMask = tf.tensor2d(this.#radialMask, [d, this.#numRadial]);
+        const radius2 = tf.matMul(tf.square(x), radialMask);
+        radialDenominator = tf.add(radius2, ell2) as Tensor2D;
+        h = tf.concat([scaled, tf.mul(0.5, tf.log1p(tf.div(radius2, ell2)))], 1);
+      }
 
       const layerInputs: Tensor[] = [];
       const slopes: Tensor[] = [];
@@ -221,7 +268,16 @@ export class MlpNetwork implements Network {
         if (propagate) {
           const incoming =
             l === 0
-              ? this.#firstLayerDerivatives(tf, weight, frequencies, sinFeatures, cosFeatures, warpInputs, n, wantLaplacian)
+              ? this.#radialDerivatives(
+                  tf,
+                  this.#firstLayerDerivatives(tf, weight, frequencies, sinFeatures, cosFeatures, warpInputs, n, wantLaplacian),
+                  weight,
+                  x,
+                  radialMask,
+                  radialDenominator,
+                  n,
+                  wantLaplacian,
+                )
               : this.#linearDerivatives(tf, derivatives!, weight, n, wantLaplacian);
           const outgoing = nonlinearDerivatives(tf, incoming, act.first!, act.second);
           derivatives =
@@ -347,7 +403,8 @@ export class MlpNetwork implements Network {
         ? parameters.subarray(this.#quadraticBlock.offset, this.#quadraticBlock.offset + this.#quadraticBlock.size)
         : this.#fixedQuadraticCoefficients;
     for (let p = 0; p < numPoints; p++) {
-      let h = new Float64Array(inputs + 2 * m);
+      const g = this.#numRadial;
+      let h = new Float64Array(inputs + 2 * m + g);
       for (let i = 0; i < inputs; i++) {
         const scaled = (points[p * inputs + i] as number) / lengthScale;
         h[i] = this.options.inputWarp === "asinh" && i < d ? Math.asinh(scaled) : scaled;
@@ -357,6 +414,11 @@ export class MlpNetwork implements Network {
         for (let i = 0; i < inputs; i++) phase += (h[i] as number) * (this.#frequencies![i * m + f] as number);
         h[inputs + f] = Math.sin(phase);
         h[inputs + m + f] = Math.cos(phase);
+      }
+      for (let group = 0; group < g; group++) {
+        let radius2 = 0;
+        for (let k = 0; k < d; k++) radius2 += (this.#radialMask![k * g + group] as number) * (points[p * inputs + k] as number) ** 2;
+        h[inputs + 2 * m + group] = 0.5 * Math.log1p(radius2 / this.options.radialFeatures!.lengthScale ** 2);
       }
       for (const layer of this.#layers) {
         const next = new Float64Array(layer.fanOut);
@@ -452,6 +514,37 @@ export class MlpNetwork implements Network {
       tf.add(tf.matMul(tf.mul(sinFeatures!, beta) as Tensor2D, sinWeight), tf.matMul(tf.mul(cosFeatures!, beta) as Tensor2D, cosWeight)),
     );
     return { gradient, laplacian };
+  }
+
+  /**
+   * Adds the radial features' share of ∂z₁/∂x and Δₓz₁: ∂ψ_G/∂xₖ = xₖ/(ℓ² + r_G²) for k ∈ G and
+   * Δψ_G = |G|/(ℓ² + r_G²) − 2r_G²/(ℓ² + r_G²)², each times ψ_G's row of W₁.
+   */
+  #radialDerivatives(
+    tf: TensorFlow,
+    base: Derivatives,
+    weight: Tensor2D,
+    x: Tensor2D,
+    mask: Tensor2D | null,
+    denominator: Tensor2D | null,
+    n: number,
+    wantLaplacian: boolean,
+  ): Derivatives {
+    if (mask === null || denominator === null) return base;
+    const d = this.inputDim;
+    const g = this.#numRadial;
+    const fanOut = weight.shape[1];
+    const rows = tf.slice(weight, [this.inputDim + this.conditionDim + 2 * this.#numFrequencies, 0], [g, fanOut]) as Tensor2D;
+    const inverse = tf.reciprocal(denominator); // [n, g]
+    // [d, n, g]: xₖ·Mₖg/(ℓ² + r_g²).
+    const featureGradient = tf.mul(tf.mul(tf.expandDims(tf.transpose(x), 2), tf.expandDims(mask, 1)), tf.expandDims(inverse, 0));
+    const gradient = tf.add(base.gradient, tf.reshape(tf.matMul(tf.reshape(featureGradient, [d * n, g]) as Tensor2D, rows), [d, n, fanOut]));
+    if (!wantLaplacian) return { gradient, laplacian: base.laplacian };
+    const sizes = tf.sum(mask, 0); // |G| per group
+    const radius2 = tf.sub(denominator, this.options.radialFeatures!.lengthScale ** 2);
+    const featureLaplacian = tf.sub(tf.mul(sizes, inverse), tf.mul(2, tf.mul(radius2, tf.square(inverse)))) as Tensor2D;
+    const laplacian = tf.matMul(featureLaplacian, rows);
+    return { gradient, laplacian: base.laplacian === null ? laplacian : tf.add(base.laplacian, laplacian) };
   }
 
   /** Pushes (∂h/∂x, Δₓh) through z = hW + b: both are linear in h. */

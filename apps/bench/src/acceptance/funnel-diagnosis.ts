@@ -17,12 +17,14 @@
  *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
  *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95 --smc-temperature 1]   (tempered SMC particles instead of the chains; below temperature 1 they follow π^β with raised tails)
- *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0] [--hierarchical-initial 0]]   (the mlp's hierarchical term, its v starting at these weights or 0, its q at this value)
+ *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0] [--hierarchical-initial 0] [--hierarchical-floor 1]]
+ *        (the mlp's hierarchical term, its v starting at these weights or 0, its q at this value or these d values, e^k at this floor)
  *   [--tail-temperature β]   (with --point-source smc: the points that would be broad are SMC particles at the last
  *                             temperature β instead — π with raised tails, most of them in the mouth — and the
  *                             fit points are every collocation point jittered by --fit-jitter)
  *   [--quadratic-form symmetric|diagonal|isotropic] [--quadratic-length-scale 1]   (the quadratic term's form and ℓ_q)
  *   [--input-warp asinh]   (the mlp's inputs asinh(x/ℓ): linear in the neck, logarithmic in the mouth)
+ *   [--radial-length-scale ℓ]   (the mlp also sees ½ log(1 + (x₁² + … + x₉²)/ℓ²), the log-radius of the funnel's exchangeable coordinates)
  *   (--smoothing 0: no blur)
  */
 import { RandomStream, registries, type SamplingTarget } from "@minevo/core";
@@ -39,6 +41,8 @@ const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArg
     hierarchical: { type: "boolean", default: false },
     "hierarchical-weights": { type: "string" },
     "hierarchical-initial": { type: "string", default: "0" },
+    "hierarchical-floor": { type: "string", default: "1" },
+    "radial-length-scale": { type: "string" },
     "input-warp": { type: "string" },
     "tail-temperature": { type: "string" },
     "quadratic-form": { type: "string", default: "symmetric" },
@@ -58,12 +62,14 @@ const networkOptions = {
   activation: "tanh" as const,
   inputLengthScale,
   ...(values["input-warp"] !== undefined ? { inputWarp: String(values["input-warp"]) as "asinh" } : {}),
+  ...(values["radial-length-scale"] !== undefined ? { radialFeatures: { groups: [Array.from({ length: d - 1 }, (_, i) => i + 1)], lengthScale: Number(values["radial-length-scale"]) } } : {}),
   quadratic: { form: String(values["quadratic-form"]) as "symmetric", learnable: true, initial: 0, lengthScale: Number(values["quadratic-length-scale"]) },
   ...(values["hierarchical"] === true
     ? {
         hierarchical: {
-          initial: Number(values["hierarchical-initial"]),
+          initial: String(values["hierarchical-initial"]).includes(",") ? String(values["hierarchical-initial"]).split(",").map(Number) : Number(values["hierarchical-initial"]),
           ...(values["hierarchical-weights"] !== undefined ? { initialWeights: String(values["hierarchical-weights"]).split(",").map(Number) } : {}),
+          initialFloor: Number(values["hierarchical-floor"]),
         },
       }
     : {}),
