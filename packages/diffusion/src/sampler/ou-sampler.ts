@@ -125,7 +125,8 @@ export interface OuSamplerOptions<
    * without points (docs/design.md); this puts them there. `"smc"` or an `SmcPointSource`: the
    * same, with the fraction's points from tempered SMC (`smcPoints`: particles from N(0, s²I)
    * reweighted, resampled and moved toward π̃), which reaches regions local chains do not (a
-   * funnel's mouth). Not with `collocationPoints`.
+   * funnel's mouth); with its `tailTemperature` the rest are particles of π^β instead of broad
+   * points. Not with `collocationPoints`.
    */
   readonly pointSource?: "broad" | "mala" | "smc" | MalaPointSource | SmcPointSource;
   /**
@@ -531,6 +532,13 @@ export interface SmcPointSource {
    * `logZ`). Default 1.
    */
   readonly temperature?: number;
+  /**
+   * The rest of the points (1 − fraction), broad by default, are instead particles of a second
+   * SMC that stops at this temperature β ∈ (0, 1): π with raised tails, where a target's mass is
+   * spread over a volume the particles at β = 1 seldom reach (Neal's funnel's mouth at β = 0.8).
+   * The extra fit points then sit around both sets. Default: none (broad points).
+   */
+  readonly tailTemperature?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
 }
@@ -565,8 +573,32 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     if (!(temperature > 0 && temperature <= 1)) {
       throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.temperature must be in (0, 1] (the last SMC temperature; 1 ends at π), got ${quote(temperature)}`, { field: "pointSource.temperature" });
     }
+    const tailTemperature = given.tailTemperature;
+    if (tailTemperature !== undefined) {
+      if (typeof tailTemperature !== "number" || !(tailTemperature > 0 && tailTemperature < 1)) {
+        throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.tailTemperature must be in (0, 1) (the tail particles' last SMC temperature), got ${quote(tailTemperature)}`, {
+          field: "pointSource.tailTemperature",
+        });
+      }
+      if (numPoints - chains < 2) {
+        throw new MinevoError(
+          ErrorCode.InvalidOptions,
+          `pointSource.tailTemperature needs at least 2 points beside the ${chains} particles at β = 1 (numPoints ${numPoints}, fraction ${fraction}): lower pointSource.fraction`,
+          { field: "pointSource.tailTemperature" },
+        );
+      }
+    }
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
-    return { kind: "smc" as const, chains, reference, movesPerStage, essFraction, fitJitter, ...(temperature !== 1 ? { temperature } : {}) };
+    return {
+      kind: "smc" as const,
+      chains,
+      reference,
+      movesPerStage,
+      essFraction,
+      fitJitter,
+      ...(temperature !== 1 ? { temperature } : {}),
+      ...(tailTemperature !== undefined ? { tailTemperature } : {}),
+    };
   }
   const stepAdaptation = given.stepAdaptation ?? "global";
   if (stepAdaptation !== "global" && stepAdaptation !== "per-chain") {
@@ -776,7 +808,22 @@ export async function runOuSampler<
           });
           // Below β = 1 the stages estimate ∫ γ_β, not Z: no estimate of log Z for the defensive floor.
           if (pointSource.temperature === undefined) pointSourceLogZ = smc.logZ;
-          return smc.points;
+          if (pointSource.tailTemperature === undefined) return smc.points;
+          const tails = smcPoints({
+            tf,
+            target,
+            random: random.derive("smc-tail-points"),
+            count: numPoints - pointSource.chains,
+            start: pointSource.reference,
+            movesPerStage: pointSource.movesPerStage,
+            essFraction: pointSource.essFraction,
+            temperature: pointSource.tailTemperature,
+            onStage: smcProgress("smc"),
+          });
+          const all = new Float64Array(numPoints * d);
+          all.set(smc.points);
+          all.set(tails.points, smc.points.length);
+          return all;
         }
         return malaPoints({
           tf,

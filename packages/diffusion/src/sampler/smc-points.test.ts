@@ -152,4 +152,32 @@ describe("smcPoints", () => {
     for (let j = 0; j < 200; j++) spread += (tempered.collocationPoints[2 * j]! - meanOfRows(tempered.collocationPoints, 0, 200)) ** 2 / 200;
     expect(spread).toBeGreaterThan(0.45);
   });
+
+  it("pointSource \"smc\" with tailTemperature: the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
+    const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
+    const saved = await firstCheckpoint({
+      tf,
+      target,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numPoints: 300,
+      numExtraFitPoints: 100,
+      fitIterations: 3,
+      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, tailTemperature: 0.25 },
+      seed: 4,
+    });
+    const points = saved.collocationPoints;
+    // 200 particles of π, then 100 of γ_¼ ∝ N(0, 36I)^¾ π^¼: centred at 4·(0.25/0.3)/(0.75/36 + 0.25/0.3) = 3.90, variance ≈ 1.17 — not broad points near 0.
+    expect(Math.abs(meanOfRows(points, 0, 200) - 4)).toBeLessThan(0.2);
+    const tailMean = meanOfRows(points, 200, 300);
+    expect(Math.abs(tailMean - 3.9)).toBeLessThan(0.4);
+    let spread = 0;
+    for (let j = 200; j < 300; j++) spread += (points[2 * j]! - tailMean) ** 2 / 100;
+    expect(spread).toBeGreaterThan(0.6);
+    expect(saved.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, tailTemperature: 0.25 });
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailTemperature: 1 } })).rejects.toThrow(/pointSource.tailTemperature must be in \(0, 1\) \(the tail particles' last SMC temperature\), got 1/);
+    await expect(runOuSampler({ tf, target, numPoints: 100, pointSource: { kind: "smc", fraction: 0.99, tailTemperature: 0.5 } })).rejects.toThrow(
+      /pointSource.tailTemperature needs at least 2 points beside the 99 particles at β = 1 \(numPoints 100, fraction 0.99\): lower pointSource.fraction/,
+    );
+  });
 });
