@@ -22,6 +22,7 @@
  *   [--tail-temperature β]   (with --point-source smc: the points that would be broad are SMC particles at the last
  *                             temperature β instead — π with raised tails, most of them in the mouth — and the
  *                             fit points are every collocation point jittered by --fit-jitter)
+ *   [--tail-reference s]   (the tail SMC's reference N(0, s²I); default --smc-reference)
  *   [--quadratic-form symmetric|diagonal|isotropic] [--quadratic-length-scale 1]   (the quadratic term's form and ℓ_q)
  *   [--input-warp asinh]   (the mlp's inputs asinh(x/ℓ): linear in the neck, logarithmic in the mouth)
  *   [--radial-length-scale ℓ]   (the mlp also sees ½ log(1 + (x₁² + … + x₉²)/ℓ²), the log-radius of the funnel's exchangeable coordinates)
@@ -45,6 +46,7 @@ const { values, smoothing: s, run, widths, inputLengthScale, dt } = diagnosisArg
     "radial-length-scale": { type: "string" },
     "input-warp": { type: "string" },
     "tail-temperature": { type: "string" },
+    "tail-reference": { type: "string" },
     "quadratic-form": { type: "string", default: "symmetric" },
     "quadratic-length-scale": { type: "string", default: "1" },
   },
@@ -180,8 +182,10 @@ function tailPoints(beta: number): { collocationPoints: Float64Array; extraFitPo
   const source = run.pointSource as SmcPointSource;
   const total = run.numPoints!;
   const bulk = Math.round(source.fraction! * total);
+  const reference = source.reference ?? Number(values["point-scale"]);
+  const tailReference = values["tail-reference"] === undefined ? reference : Number(values["tail-reference"]);
   const draw = (count: number, temperature: number, name: string) =>
-    smcPoints({ tf, target: funnel, random: RandomStream.fromSeed(`funnel-diagnosis-${name}`), count, start: source.reference ?? Number(values["point-scale"]), movesPerStage: source.movesPerStage!, essFraction: source.essFraction!, temperature }).points;
+    smcPoints({ tf, target: funnel, random: RandomStream.fromSeed(`funnel-diagnosis-${name}`), count, start: temperature === 1 ? reference : tailReference, movesPerStage: source.movesPerStage!, essFraction: source.essFraction!, temperature }).points;
   const points = new Float64Array(total * d);
   points.set(draw(bulk, 1, "bulk"));
   points.set(draw(total - bulk, beta, "tails"), bulk * d);
@@ -210,6 +214,23 @@ await diagnoseForward({
   show: 2,
   logZ: 0,
   // The acceptance case's own measure, so the last line reads as its criterion (≤ 0.1).
-  describeResult: (samples, weights) => `reweighted ${funnelCase.error.label} = ${funnelCase.error.compute(samples, weights, d).toPrecision(3)}`,
+  describeResult: (samples, weights) => {
+    // Where the proposal's x₀ reaches, against π's N(0, 9): the weighted mass in each tail, and the draws' own range.
+    let below = 0;
+    let above = 0;
+    const x0: number[] = [];
+    for (let j = 0; j < weights.length; j++) {
+      const x = samples[j * d] as number;
+      x0.push(x);
+      if (x < -5) below += weights[j] as number;
+      if (x > 5) above += weights[j] as number;
+    }
+    x0.sort((a, b) => a - b);
+    const at = (p: number) => (x0[Math.floor(p * (x0.length - 1))] as number).toFixed(2);
+    return (
+      `reweighted ${funnelCase.error.label} = ${funnelCase.error.compute(samples, weights, d).toPrecision(3)}; ` +
+      `weighted P(x₀ < −5) ${below.toFixed(4)}, P(x₀ > 5) ${above.toFixed(4)} (π: 0.0478 each); draws' x₀ 0.1/1/99/99.9 % ${at(0.001)} ${at(0.01)} ${at(0.99)} ${at(0.999)} (π: −9.27 −6.98 6.98 9.27)`
+    );
+  },
   run: runOptions as never,
 });

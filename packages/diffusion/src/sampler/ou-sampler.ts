@@ -539,6 +539,12 @@ export interface SmcPointSource {
    * The extra fit points then sit around both sets. Default: none (broad points).
    */
   readonly tailTemperature?: number;
+  /**
+   * s of the tail SMC's reference N(0, s²I) (default `reference`): q̃^{1−β} holds the tail particles
+   * within about s/√(1 − β), so a target whose mass spreads far (the funnel's mouth, |xᵢ| ~ 30–100)
+   * needs a wide one here even when the particles at β = 1 start well from a narrower one.
+   */
+  readonly tailReference?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
 }
@@ -574,6 +580,10 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
       throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.temperature must be in (0, 1] (the last SMC temperature; 1 ends at π), got ${quote(temperature)}`, { field: "pointSource.temperature" });
     }
     const tailTemperature = given.tailTemperature;
+    if (given.tailReference !== undefined && tailTemperature === undefined) {
+      throw new MinevoError(ErrorCode.InvalidOptions, "pointSource.tailReference goes with pointSource.tailTemperature (it is the tail SMC's reference)", { field: "pointSource.tailReference" });
+    }
+    const tailReference = given.tailReference === undefined ? undefined : positiveOption(given.tailReference, "pointSource.tailReference", false);
     if (tailTemperature !== undefined) {
       if (typeof tailTemperature !== "number" || !(tailTemperature > 0 && tailTemperature < 1)) {
         throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.tailTemperature must be in (0, 1) (the tail particles' last SMC temperature), got ${quote(tailTemperature)}`, {
@@ -598,6 +608,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
       fitJitter,
       ...(temperature !== 1 ? { temperature } : {}),
       ...(tailTemperature !== undefined ? { tailTemperature } : {}),
+      ...(tailReference !== undefined ? { tailReference } : {}),
     };
   }
   const stepAdaptation = given.stepAdaptation ?? "global";
@@ -814,7 +825,7 @@ export async function runOuSampler<
             target,
             random: random.derive("smc-tail-points"),
             count: numPoints - pointSource.chains,
-            start: pointSource.reference,
+            start: pointSource.tailReference ?? pointSource.reference,
             movesPerStage: pointSource.movesPerStage,
             essFraction: pointSource.essFraction,
             temperature: pointSource.tailTemperature,

@@ -153,7 +153,7 @@ describe("smcPoints", () => {
     expect(spread).toBeGreaterThan(0.45);
   });
 
-  it("pointSource \"smc\" with tailTemperature: the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
+  it("pointSource \"smc\" with tailTemperature (and tailReference): the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
     const saved = await firstCheckpoint({
       tf,
@@ -175,6 +175,23 @@ describe("smcPoints", () => {
     for (let j = 200; j < 300; j++) spread += (points[2 * j]! - tailMean) ** 2 / 100;
     expect(spread).toBeGreaterThan(0.6);
     expect(saved.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, tailTemperature: 0.25 });
+    // The tail SMC's own reference N(0, 1) (tailReference): γ_¼ ∝ N(0, I)^¾ π^¼ is centred at 4·(0.25/0.3)/(0.75 + 0.25/0.3) = 2.11.
+    const narrow = await firstCheckpoint({
+      tf,
+      target,
+      network: "mlp",
+      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+      numPoints: 300,
+      numExtraFitPoints: 100,
+      fitIterations: 3,
+      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, tailTemperature: 0.25, tailReference: 1 },
+      seed: 4,
+    });
+    expect(Math.abs(meanOfRows(narrow.collocationPoints, 200, 300) - 2.11)).toBeLessThan(0.3);
+    expect(Math.abs(meanOfRows(narrow.collocationPoints, 0, 200) - 4)).toBeLessThan(0.2);
+    expect(narrow.settings["pointSource"]).toMatchObject({ tailTemperature: 0.25, tailReference: 1 });
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailReference: 30 } })).rejects.toThrow(/pointSource.tailReference goes with pointSource.tailTemperature/);
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailTemperature: 0.5, tailReference: -1 } })).rejects.toThrow(/pointSource.tailReference must be a positive number, got -1/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailTemperature: 1 } })).rejects.toThrow(/pointSource.tailTemperature must be in \(0, 1\) \(the tail particles' last SMC temperature\), got 1/);
     await expect(runOuSampler({ tf, target, numPoints: 100, pointSource: { kind: "smc", fraction: 0.99, tailTemperature: 0.5 } })).rejects.toThrow(
       /pointSource.tailTemperature needs at least 2 points beside the 99 particles at β = 1 \(numPoints 100, fraction 0.99\): lower pointSource.fraction/,
