@@ -302,7 +302,7 @@ function methodTable(errorLabel: string, rows: readonly MethodRow[], energyFloor
 
 function mcmcOnlyReport(r: McmcOnlyResult): string {
   return [
-    `MALA and HMC alone (\`--mcmc-only --budget ${r.budgetSeconds}\`: ${r.budgetSeconds} s each, the MNE run above having no time to match). Target: ${r.target}.`,
+    `MALA and HMC alone (\`--mcmc-only --budget ${r.budgetSeconds}\`: ${r.budgetSeconds} s each, recorded before the MNE run above had a same-budget pair, or beside a failed one). Target: ${r.target}.`,
     "",
     ...methodTable(r.errorLabel, r.rows, r.energyFloor),
     "",

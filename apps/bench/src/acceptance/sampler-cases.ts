@@ -255,20 +255,28 @@ export const samplerCases: readonly SamplerCase[] = [
     recipe: {
       ...defaultRecipe,
       network: "mlp",
-      networkOptions: { inputDim: 10, hiddenWidths: [32, 32], activation: "tanh", inputLengthScale: 3, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-      sketch: "gaussian",
-      sketchOptions: { sketchSize: 400, regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
+      networkOptions: {
+        inputDim: 10,
+        hiddenWidths: [32, 32],
+        activation: "tanh",
+        inputLengthScale: 3,
+        radialFeatures: { groups: [[1, 2, 3, 4, 5, 6, 7, 8, 9]], lengthScale: 1 },
+        quadratic: { form: "symmetric", learnable: true, initial: 0 },
+        hierarchical: { initial: [0, 1, 1, 1, 1, 1, 1, 1, 1, 1], initialWeights: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], initialFloor: 1e-4 },
+      },
+      sketch: "dense",
+      sketchOptions: { regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
       numPoints: 1500,
-      pointScale: 1,
-      pointSource: { kind: "mala", fraction: 0.8, fitJitter: 0.2 },
-      smoothing: 0.2,
+      pointSource: { kind: "smc", fraction: 0.8, reference: 6, tailTemperature: 0.8, fitJitter: 0.2 },
       numExtraFitPoints: 1500,
       fitIterations: 100,
     },
     points: { kind: "broad" },
     recipeNote:
-      "smoothing s = 0.2 (the blur caps the neck's curvature, up to e^{7} ≈ 1100 at π's 1 % quantile of x₀, at 1/s² = 25), mlp [32, 32] + quadratic (input scale 3), " +
-      "N = 1500 from the sampler's pointSource (1200 MALA-on-π̃ chains from N(0, I), moved by N(0, 0.2²I), + 300 from N(0, I)), fit +1500 around the chain points (jitter 0.2), 100 LM iterations, Gaussian sketch n = 400",
+      "the structure a user of a hierarchical model knows, in the network: mlp [32, 32] (input scale 3) that also sees the log-radius ½ log(1 + x₁² + … + x₉²) of the exchangeable coordinates (`radialFeatures`), " +
+      "+ quadratic + the hierarchical term −½ Σᵢ qᵢxᵢ²/(e^{vᵀx+c} + e^k) started at the funnel's form (q = (0, 1, …, 1), v = e₀, c = 0, e^k = 10⁻⁴; the fit adjusts all of them); no smoothing; " +
+      "N = 1500 from the sampler's pointSource \"smc\" (1200 tempered-SMC particles of π from N(0, 36I), and for the broad share 300 of π^{0.8}, toward the mouth: `tailTemperature`), fit +1500 around them (jitter 0.2), 100 LM iterations; " +
+      "the dense step (no sketch: the kernel's effective rank is 300–800 of N = 1500, beyond any cheap sketch)",
     history:
       "(1) 2026-11-22, without smoothing (mlp [32, 32] + quadratic, input scale 3, N = 1500 = 1200 MALA-on-π̃ + 300 from N(0, I), fit +500 from N(0, I), n = 150; broad fit points N(0, 9I) had given log π̃ values of order 10⁴ and a fit value RMS of 10⁴): " +
       "the fit ended at value RMS 1.5 after 100 LM iterations, and the forward evolution was stiff from the start — max|f| 2–3·10⁴, 425 steps to reach t = 0.37 (step sizes ~10⁻³), about 40 min projected to T = 5 — so it was stopped by hand. " +
@@ -298,7 +306,22 @@ export const samplerCases: readonly SamplerCase[] = [
       "(16) As (10) with a diagonal quadratic term (`--quadratic-form diagonal`: no off-diagonal P to drift): score error 2.2 at t = 0.016, 4·10²–2·10³ in the mouth between t = 0.2 and 0.9, then falling to 0.76–1.3 by t ≈ 2.1–2.3 and 0.11–0.47 from t = 3.5 to 4.0 with P → I (the exact limit) — the best late state of any attempt — and then a sudden breakdown at t ≈ 4.17 (4.7·10⁴) as the hierarchical term's c and k jumped (−0.74 → −2.86, −5.5 → −7.3): with q near 0 their Jacobian columns (∝ Σqᵢxᵢ²) are near zero and the step along them is ill-determined, r_λ 386–399 of n = 400. The step size then collapsed at t = 4.60 (max|f| 3·10⁶); stopped by hand. " +
       "(17) As (16) without the hierarchical term (`--quadratic-form diagonal`, no `--hierarchical`): fit value RMS 0.81, score error 2.6–13 until t ≈ 1.2, falling to 0.67 at t = 2.36, then one diagonal entry of P (x₃'s) fell from −0.3 to −18 by t = 3.2 (score error 36, worst draws in the bulk); stopped by hand. So the late drift is not the hierarchical term's alone: a quadratic coefficient and the mlp's own curvature along the same coordinate are near-collinear over the points. " +
       "(18) As (17) with the quadratic's ℓ_q = 5 (`--quadratic-length-scale 5`: its columns ÷ 25, so the step moves P less): no drift — the run reached T = 5 smoothly (score error 0.55–0.9 from t = 2.7 on) — but it had left the solution early (score error 6–17 from t = 0.1 to 1, worst draws in the bulk; fit value RMS 1.0), and the reverse flow gave log Ẑ −29.5, ESS/M 5·10⁻⁴, flow inconsistency 302 and a reweighted Var[x₀] of 0 (one draw holds the weight): what the sampler's checks refuse. " +
-      "What remains open: the early loss of the mouth (attempts 6–8, 16) and the global terms drifting late along near-null directions (10–13, 16, 17); tempered tail points, a diagonal quadratic and a larger sketch each help one phase, and a stiffer quadratic (18) trades the late drift for an early error.",
+      "What remained open: the early loss of the mouth (attempts 6–8, 16) and the global terms drifting late along near-null directions (10–13, 16, 17); tempered tail points, a diagonal quadratic and a larger sketch each help one phase, and a stiffer quadratic (18) trades the late drift for an early error. " +
+      "(19, 2026-12-05, eighth session) Attempt 10 with the dense step (`--sketch dense`): every attempt so far had run a sketch at r_λ = n, and the dense step shows why — the kernel's effective rank is 1240–1280 of N = 1500 early. " +
+      "No drift: the run reached T = 5 in 54 steps, the score error 0.75 at t = 0.007, 1.6–4 between t = 0.2 and 1, falling to 0.09 at T; but the reverse flow gave log Ẑ −2.2, ESS/M 0.0012, flow inconsistency 4·10³ and |Var[x₀]/9 − 1| = 0.39. (20) The same with a diagonal quadratic lost the mouth (55–82 at t = 0.2–0.3); stopped. " +
+      "(21, 22) With 200 fit iterations, or the hierarchical term started at the funnel's form with the blur's floor (q = (0, 1, …, 1), v = e₀, e^k = s² = 0.04; the network's new `hierarchical.initial` per coordinate and `initialFloor`): the latter fitted to 0.19, but its first steps were stiff (max|f| 7·10³, score error 15 in the neck); both stopped. " +
+      "Why smoothing cannot serve the funnel: below x₀ ≈ −3.2 (14 % of π's mass) the xᵢ's spread e^{x₀/2} is less than s = 0.2, so a proposal near π_s = π ∗ N(0, s²I) is up to (s/e^{x₀/2})⁹ times too wide there and the importance weights degenerate. " +
+      "(23) No smoothing, the term at the funnel's form (e^k = 10⁻⁴), the dense step: fit value RMS 0.029 (0.63 in attempt 10), score error 0.022 at t = 0.001 and 0.24 at t = 0.1, then 46 at t = 0.21 (the mouth and the bulk); stopped. (24) s = 0.05 (e^k = 0.0025): 16 at t = 0.1, max|f| 1.5·10⁵; stopped. " +
+      "(25, 26) As 23 with ε = 10⁻⁴ and 10⁻³: 15 and 29 at t ≈ 0.005 in the neck — the ridge holds back the floor e^k, which must rise like 2t at once; stopped. " +
+      "(27) As 23, printed every 0.025: 0.037 at t = 0.029, 0.38 at t = 0.06, worst draws in the mouth (x₀ = 6.6, |x₁| = 58) and then in the bulk. The hierarchical term followed the exact parameters (v₀ = 1.08 against e^t = 1.06, e^k = 0.098 against 1 − e^{−2t} = 0.113): what it cannot hold is ρ_t's dependence on the radius |x₁…₉| at t > 0, when y₀ no longer pins x₀ and the radius does. " +
+      "(28) As 23 with the mlp's new `radialFeatures` (the first layer also sees ½ log(1 + x₁² + … + x₉²); `--radial-length-scale 1`): fit value RMS 0.023, score error 0.016–0.09 over the whole run (4·10⁻⁶ at T), r_λ 280–830, T = 5 in about 25 min beside another run, and the reverse flow gave log Ẑ −0.021, ESS/M 0.86, flow inconsistency 0.64 and |Var[x₀]/9 − 1| = 0.081 on 2000 draws — the recipe above. " +
+      "(29) As 28 with mlp [16, 16]: 0.013 at t = 0.12, then 0.23 by t = 0.95; stopped. " +
+      "(30) Attempt 28 as the acceptance case (`bench:acceptance --only funnel`, tail particles of π^{0.8} from the SMC's reference N(0, 36I)), seed 0: 959 s (fit 153 s, forward 793 s: 48 steps, 314 RHS), ESS/M 0.80, log Ẑ −0.058, |Var[x₀]/9 − 1| = 0.21 — not passed; MALA given 871 s: 0.26 (ESS/s 0.61 against MNE's 4.2; energy distance 0.067 against 0.017); HMC not run. " +
+      "Seed 1: the fit stalled at value RMS 0.8 (0.021 at seed 0) and the forward run had max|f| 900 by t = 0.18; stopped. " +
+      "(31) Where the missing variance is (attempt 28 again, `funnel-diagnosis.ts` printing the proposal's tail masses): weighted P(x₀ < −5) = 0.0495 and P(x₀ > 5) = 0.0341 against 0.0478 each, the draws' x₀ between −7.52 and 6.45 (0.1–99.9 %; π: ±9.27) — the neck is held, the mouth beyond x₀ ≈ 6 is not reached. " +
+      "(32) The tail share's reach is set by the SMC's reference, not by β: q̃^{1−β} with q̃ = N(0, 36I) holds the particles within |x| ~ 6/√(1 − β), where the mouth at x₀ = 7 has |xᵢ| ~ 30–100; β = 0.7 and 450 tail points gave x₀ quantiles 0.93 / 3.05 / 4.66 (5 / 50 / 95 %) against 0.02 / 2.83 / 4.65 at β = 0.8. " +
+      "(33) The tail SMC from N(0, 900I) (`pointSource.tailReference` 30, new; `--tail-reference 30`): tail x₀ quantiles 2.67 / 5.48 / 7.56, and in the diagnosis the first step met a non-finite right-hand side (t = 0.018). " +
+      "(34) tailReference 12 in the acceptance case: max|f| 5·10⁴ and a stalled step size at t = 2.33; stopped. (35) tailReference 30 in the acceptance case: the forward run reached T = 5 (111 steps, max|f| up to 10⁴ near t = 0.1 and 10–60 late, r_λ up to 1170), but the reverse flow crawled near the far points (1259 steps down to t = 0.21 after 4 min); stopped by hand. So the recipe above (attempt 30's) stands as the record: the mouth beyond x₀ ≈ 6 is what is open.",
     error: funnelVariance,
     mcmcChains: 32,
     mcmcStart: 1,
