@@ -13,7 +13,7 @@ import "../index.js";
 import { userTarget } from "../targets/user-target.js";
 import { malaPoints } from "./mala-points.js";
 import { smcPoints } from "./smc-points.js";
-import { runOuSampler } from "./ou-sampler.js";
+import { runOuSampler, type SmcPointSource } from "./ou-sampler.js";
 import { firstCheckpoint, meanOfRows } from "../test-support/first-checkpoint.js";
 
 beforeAll(async () => {
@@ -25,6 +25,21 @@ function quantileOfFirst(points: Float64Array, d: number, p: number): number {
   const count = points.length / d;
   const x0 = Array.from({ length: count }, (_, j) => points[j * d]!).sort((a, b) => a - b);
   return x0[Math.floor(p * (count - 1))]!;
+}
+
+/** The first checkpoint of a small sampler run whose points come from the SMC (reference 6, 10 moves) with these options. */
+function smcCheckpoint(target: SamplingTarget, pointSource: Omit<SmcPointSource, "kind">) {
+  return firstCheckpoint({
+    tf,
+    target,
+    network: "mlp",
+    networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+    numPoints: 300,
+    numExtraFitPoints: 100,
+    fitIterations: 3,
+    pointSource: { kind: "smc", reference: 6, movesPerStage: 10, ...pointSource },
+    seed: 4,
+  });
 }
 
 describe("smcPoints", () => {
@@ -121,18 +136,7 @@ describe("smcPoints", () => {
 
   it("is runOuSampler's pointSource \"smc\": particles for the fraction, fit points around them, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
-    const checkpointWith = (temperature?: number) =>
-      firstCheckpoint({
-        tf,
-        target,
-        network: "mlp",
-        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-        numPoints: 300,
-        numExtraFitPoints: 100,
-        fitIterations: 3,
-        pointSource: { kind: "smc", reference: 6, movesPerStage: 10, ...(temperature !== undefined ? { temperature } : {}) },
-        seed: 4,
-      });
+    const checkpointWith = (temperature?: number) => smcCheckpoint(target, temperature !== undefined ? { temperature } : {});
     const saved = await checkpointWith();
     const points = saved.collocationPoints;
     // 200 particles at the target's mean (from a reference centred at 0), 100 broad points near 0.
@@ -155,17 +159,7 @@ describe("smcPoints", () => {
 
   it("pointSource \"smc\" with tailTemperature (and tailReference): the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
-    const saved = await firstCheckpoint({
-      tf,
-      target,
-      network: "mlp",
-      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-      numPoints: 300,
-      numExtraFitPoints: 100,
-      fitIterations: 3,
-      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, tailTemperature: 0.25 },
-      seed: 4,
-    });
+    const saved = await smcCheckpoint(target, { tailTemperature: 0.25 });
     const points = saved.collocationPoints;
     // 200 particles of π, then 100 of γ_¼ ∝ N(0, 36I)^¾ π^¼: centred at 4·(0.25/0.3)/(0.75/36 + 0.25/0.3) = 3.90, variance ≈ 1.17 — not broad points near 0.
     expect(Math.abs(meanOfRows(points, 0, 200) - 4)).toBeLessThan(0.2);
@@ -176,17 +170,7 @@ describe("smcPoints", () => {
     expect(spread).toBeGreaterThan(0.6);
     expect(saved.settings["pointSource"]).toEqual({ kind: "smc", chains: 200, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, tailTemperature: 0.25 });
     // The tail SMC's own reference N(0, 1) (tailReference): γ_¼ ∝ N(0, I)^¾ π^¼ is centred at 4·(0.25/0.3)/(0.75 + 0.25/0.3) = 2.11.
-    const narrow = await firstCheckpoint({
-      tf,
-      target,
-      network: "mlp",
-      networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
-      numPoints: 300,
-      numExtraFitPoints: 100,
-      fitIterations: 3,
-      pointSource: { kind: "smc", reference: 6, movesPerStage: 10, tailTemperature: 0.25, tailReference: 1 },
-      seed: 4,
-    });
+    const narrow = await smcCheckpoint(target, { tailTemperature: 0.25, tailReference: 1 });
     expect(Math.abs(meanOfRows(narrow.collocationPoints, 200, 300) - 2.11)).toBeLessThan(0.3);
     expect(Math.abs(meanOfRows(narrow.collocationPoints, 0, 200) - 4)).toBeLessThan(0.2);
     expect(narrow.settings["pointSource"]).toMatchObject({ tailTemperature: 0.25, tailReference: 1 });
