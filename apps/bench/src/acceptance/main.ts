@@ -18,10 +18,16 @@
  *      [--baselines-only]           (MALA and HMC for a saved sampler case, given its MNE run's seconds;
  *                                    the same streams as a whole run with the same --seed, so the rows are
  *                                    those it would add)
+ *      [--checkpoint <file>]        (one sampler case: saves runOuSampler's checkpoints to <file>, after the
+ *                                    fit, every 5 forward steps and after the forward run; when <file> exists,
+ *                                    the case resumes from it — so an interrupted case continues, and a
+ *                                    finished forward run can be sampled again with other reverse-stage
+ *                                    options, e.g. the recipe's `defensiveLatent`. Its MNE wall time then
+ *                                    counts this session only; the stage timings add the saved ones)
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -29,7 +35,7 @@ import { RandomStream, isMinevoError, registries, setTensorFlowBackend, type Sam
 import "@minevo/networks";
 import "@minevo/sketching";
 import "@minevo/integrators";
-import { energyDistance, malaPoints, runOuSampler, systematicResample, type OuSamplerProgress } from "@minevo/diffusion";
+import { decodeCheckpoint, encodeCheckpoint, energyDistance, malaPoints, runOuSampler, systematicResample, type OuSamplerCheckpoint, type OuSamplerProgress } from "@minevo/diffusion";
 import { writeSection } from "../report.js";
 import { conditionalCases, conditionalReport, runConditionalCase, type ConditionalCaseResult } from "./conditional-case.js";
 import { exactCases, runExactCase, type ExactResult } from "./exact-accuracy.js";
@@ -155,7 +161,23 @@ function resampleRows(samples: Float64Array, logWeights: ArrayLike<number>, dim:
   return out;
 }
 
-async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerCaseResult> {
+/** runOuSampler's checkpoint options for `--checkpoint <file>`: saved atomically, resumed from when the file exists. */
+function checkpointing(file: string | undefined): { checkpoint?: { everySteps: number; save: (c: OuSamplerCheckpoint) => void }; resume?: OuSamplerCheckpoint } {
+  if (file === undefined) return {};
+  const path = resolve(file);
+  const save = (c: OuSamplerCheckpoint): void => {
+    writeFileSync(`${path}.tmp`, encodeCheckpoint(c));
+    renameSync(`${path}.tmp`, path);
+    log(`  checkpoint (${c.phase}) saved to ${path}`);
+  };
+  if (!existsSync(path)) return { checkpoint: { everySteps: 5, save } };
+  const bytes = readFileSync(path);
+  const resume = decodeCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  log(`  resuming from ${path} (phase ${resume.phase}, ${resume.forwardSteps.length} forward steps)`);
+  return { checkpoint: { everySteps: 5, save }, resume };
+}
+
+async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: string): Promise<SamplerCaseResult> {
   const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
   const random = RandomStream.fromSeed(seed);
   const start = performance.now();
@@ -170,6 +192,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number): Promise<SamplerC
     ...spec.recipe,
     ...(points !== undefined ? { collocationPoints: points } : {}),
     ...(extraFitPoints !== undefined ? { extraFitPoints } : {}),
+    ...checkpointing(checkpointFile),
     onProgress: (p: OuSamplerProgress) => {
       const now = performance.now();
       if (now - lastLogged < 15_000) return;
@@ -426,7 +449,7 @@ function writeReport(rebuiltOnly = false): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, "baselines-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" } },
+    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, "baselines-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" }, checkpoint: { type: "string" } },
   });
   if (values.report) {
     writeReport(true);
@@ -436,6 +459,9 @@ async function main(): Promise<void> {
   const seed = Number(values.seed);
   const only = values.only === undefined ? caseOrder : values.only.split(",").map((s) => s.trim());
   if (values.only !== undefined) onlyCases = only;
+  if (values.checkpoint !== undefined && !(only.length === 1 && samplerCases.some((c) => c.name === only[0]))) {
+    throw new Error(`--checkpoint ${values.checkpoint}: give it with --only and one sampler case (they are ${samplerCases.map((c) => c.name).join(", ")})`);
+  }
   const unknown = only.filter((n) => !caseOrder.includes(n));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}; the cases are ${caseOrder.join(", ")}`);
   mkdirSync(resultsDir, { recursive: true });
@@ -465,7 +491,7 @@ async function main(): Promise<void> {
     let result: CaseResult;
     try {
       if (exact !== undefined) result = { kind: "exact", ...(await runExactCase(tf, exact, seed, log)) };
-      else if (sampler !== undefined) result = await runSamplerCase(sampler, seed);
+      else if (sampler !== undefined) result = await runSamplerCase(sampler, seed, values.checkpoint);
       else result = await runConditionalCase(tf, conditionalCases.find((c) => c.name === name)!, seed, log, saveCase);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
