@@ -71,8 +71,9 @@ export {
   networkDerivatives,
   thetaFromDenseOutput,
   standardNormalLogDensity,
+  latentDraws,
 } from "./sampler/reverse-flow.js";
-export type { ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
+export type { LatentMixture, ModelDerivatives, OuModelForm, ReverseFlowOptions, ReverseFlowResult, SampleByReverseFlowOptions } from "./sampler/reverse-flow.js";
 export { runOuSampler, refineOuSampler, samplerPointDefaults } from "./sampler/ou-sampler.js";
 export type {
   OuSamplerOptions,

@@ -230,6 +230,14 @@ describe("runOuSampler checkpoints", () => {
     expectSameRun(await runOuSampler({ ...base, resume: forwardComplete, onProgress: (p) => stages.add(p.stage) }), reference);
     // From the completed forward run: only the reverse flow and the weights are computed.
     expect([...stages].sort()).toEqual(["sample", "weights"]);
+
+    // A defensive latent law acts after the forward run: the same checkpoint resumes with it (it is
+    // not in the settings), the forward run is the same, the draws and their densities are new.
+    const defended = await runOuSampler({ ...base, resume: forwardComplete, defensiveLatent: { scale: 1.5, weight: 0.25 } });
+    expect(defended.defensiveLatent).toEqual({ scale: 1.5, weight: 0.25 });
+    expect(defended.forward).toEqual(reference.forward);
+    expect(defended.diagnostics.forwardSteps).toEqual(reference.diagnostics.forwardSteps);
+    expect(sameBits(defended.samples, reference.samples)).toBe(false);
   });
 
   it("an abort during the fit throws Aborted and saves nothing", async () => {

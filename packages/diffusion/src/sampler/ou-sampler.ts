@@ -70,7 +70,7 @@ import { independenceMetropolisHastings, type IndependenceChain } from "../diagn
 import { systematicResample } from "../diagnostics/resampling.js";
 import { checkCheckpointOptions, checkpointFingerprint, resumableFingerprint, type OuSamplerCheckpoint, type OuSamplerForwardStep } from "./checkpoint.js";
 import { checkBound, checkFlowConsistency, checkTerminalSpread, fitAndForward, fitGradientsOption, flowConsistency, SamplerRun, terminalLogRatio } from "./fit-and-forward.js";
-import { sampleByReverseFlow, thetaFromDenseOutput, type OuModelForm } from "./reverse-flow.js";
+import { checkLatentMixture, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type LatentMixture, type OuModelForm } from "./reverse-flow.js";
 import { defaultRestartMargin, malaPointDefaults, malaPoints, positiveOption } from "./mala-points.js";
 import { smcPointDefaults, smcPoints, type SmcStage } from "./smc-points.js";
 import { defensiveValues, resolveDefensive, type DefensiveOptions } from "./defensive.js";
@@ -198,6 +198,16 @@ export interface OuSamplerOptions<
   /** M. Default 5000. */
   readonly numSamples?: number;
   /**
+   * Defensive importance sampling at t = T: a share `weight` of the latent draws from
+   * N(0, scale²I) instead of N(0, I), pushed through the same reverse flow, so that the proposal's
+   * tails are heavier than the model's where the model's are too light (the weights, with the
+   * mixture's exact density, stay unbiased; each is at most 1/(1 − weight) times the plain one).
+   * For targets whose far tails hold variance the fit's points barely reached (the funnel's mouth).
+   * It acts after the forward run only, so it is not part of a checkpoint's settings: a run
+   * resumed from a forward-complete checkpoint may sample with another value. Default: off.
+   */
+  readonly defensiveLatent?: LatentMixture;
+  /**
    * The terminal check: the forward run must leave u_θ(T)(x) + |x|²/2 within this standard
    * deviation of a constant over x ~ N(0, I) (the OU stationary law), or the run throws
    * MinevoError `ModelBlowUp` before sampling (its forward-complete checkpoint, if configured, is
@@ -304,7 +314,7 @@ export interface OuSamplerDiagnostics {
 export interface OuSamplerResult {
   /** x₀, M×d row-major (the raw reverse-flow draws, before any resampling). */
   readonly samples: Float64Array;
-  /** log q₀(x₀): the sampler's exact log-density at its draws. */
+  /** log q₀(x₀): the sampler's exact log-density at its draws (with `defensiveLatent`, the mixture's push-forward). */
   readonly logProposalDensity: Float64Array;
   /** log π̃(x₀). */
   readonly logTargetDensity: Float64Array;
@@ -355,6 +365,8 @@ export interface OuSamplerResult {
    * minimum near 1 means the blur is wide for π̃'s gradients there and the estimate is noisy.
    */
   readonly smoothing?: Required<SmoothingOptions> & { readonly medianEffectiveDraws?: number; readonly minEffectiveDraws?: number };
+  /** The defensive latent law the draws came from, when one was given. */
+  readonly defensiveLatent?: LatentMixture;
   /**
    * With `standardize`: the map x = shift + scale⊙z the run used (the network's inputs are z),
    * and the pilot's stages and log Ẑ when a pilot drew it in this session.
@@ -676,6 +688,7 @@ export async function runOuSampler<
   const fitIterations = positiveInteger(options.fitIterations ?? 100, "fitIterations");
   const maxTerminalSpread = checkBound(options.maxTerminalSpread ?? 10, "maxTerminalSpread");
   const maxFlowInconsistency = checkBound(options.maxFlowInconsistency ?? 10, "maxFlowInconsistency");
+  const defensiveLatent = options.defensiveLatent === undefined ? undefined : checkLatentMixture(options.defensiveLatent, "defensiveLatent");
   const weightDecay = options.weightDecay ?? 1e-4;
   const fitGramPrecision = options.fitGramPrecision;
   if (fitGramPrecision !== undefined && !["float64", "float32", "auto"].includes(fitGramPrecision)) {
@@ -961,6 +974,7 @@ export async function runOuSampler<
           parameters: theta,
           count: numSamples,
           random: random.derive("latent"),
+          ...(defensiveLatent !== undefined ? { latentMixture: defensiveLatent } : {}),
           horizon,
           form,
           ...(options.samplerIntegrator !== undefined ? { integrator: options.samplerIntegrator as never } : {}),
@@ -994,7 +1008,11 @@ export async function runOuSampler<
       } finally {
         samplesTensor.dispose();
       }
-      const consistency = flowConsistency(modelValues, flow.samples, flow.logDensity, d, shift, logZForward);
+      // The check compares u_θ(0) with the model's own push-forward, of N(0, I): with a defensive
+      // latent law the proposal's density (flow.logDensity) is another one.
+      const modelFlowDensity =
+        defensiveLatent === undefined ? flow.logDensity : standardNormalLogDensity(flow.latent, d).map((v, j) => v + (flow.divergenceIntegral[j] as number));
+      const consistency = flowConsistency(modelValues, flow.samples, modelFlowDensity, d, shift, logZForward);
       checkFlowConsistency(
         consistency,
         maxFlowInconsistency,
@@ -1045,6 +1063,7 @@ export async function runOuSampler<
         form,
         collocationPoints: map === undefined ? Float64Array.from(points) : toX(points),
         ...(smoothing !== undefined ? { smoothing: smoothingReport ?? smoothing } : {}),
+        ...(defensiveLatent !== undefined ? { defensiveLatent } : {}),
         ...(map !== undefined ? { standardization: { shift: Float64Array.from(map.shift), scale: Float64Array.from(map.scale), ...(pilotReport !== undefined ? { pilot: pilotReport } : {}) } } : {}),
       };
     } finally {

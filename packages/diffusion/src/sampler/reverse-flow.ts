@@ -101,6 +101,12 @@ export interface ReverseFlowOptions<IN extends PluginName<"integrator"> = Plugin
   readonly horizon: number;
   /** z, M×d row-major: the latent draws at t = T. */
   readonly latent: Float64Array;
+  /**
+   * log of the density the latent draws come from, at each draw (M). Default: log φ_d(z), the
+   * N(0, I) density. With a wider law (see {@link defensiveLatentDraws}) the same flow carries it,
+   * and `logDensity` is its push-forward's: log q₀(x₀) = this + ∫₀ᵀ ∇·v dt.
+   */
+  readonly latentLogDensity?: Float64Array;
   /** Default "log-density". Must match the equation the model was evolved with. */
   readonly form?: OuModelForm;
   /** γ of the OU drift −γx. Default 1. */
@@ -119,7 +125,7 @@ export interface ReverseFlowResult {
   readonly samples: Float64Array;
   /** log q₀(x₀) per sample: the exact log-density of the sampler at its own draws. */
   readonly logDensity: Float64Array;
-  /** ∫₀ᵀ ∇·v(t, x_t) dt per sample (= log q₀(x₀) − log φ_d(z)). */
+  /** ∫₀ᵀ ∇·v(t, x_t) dt per sample (= log q₀(x₀) − the latent law's log-density at z). */
   readonly divergenceIntegral: Float64Array;
   readonly stats: { readonly rhsEvaluations: number; readonly acceptedSteps: number; readonly rejectedSteps: number };
 }
@@ -163,6 +169,10 @@ export async function integrateReverseFlow<IN extends PluginName<"integrator"> =
     if (!Number.isFinite(z[k])) throw new MinevoError(ErrorCode.NonFinite, `latent draw component ${k} is ${String(z[k])}`, { index: k });
   }
   const count = z.length / dim;
+  const latentLogDensity = options.latentLogDensity ?? standardNormalLogDensity(z, dim);
+  if (latentLogDensity.length !== count) {
+    throw new MinevoError(ErrorCode.DimensionMismatch, `latentLogDensity has ${latentLogDensity.length} entries for ${count} latent draws`, { length: latentLogDensity.length, count });
+  }
   const integrator: Integrator =
     options.integrator === undefined
       ? resolveComponent("integrator", "dopri5", options.integratorOptions ?? { rtol: 1e-6, atol: 1e-6 })
@@ -204,13 +214,12 @@ export async function integrateReverseFlow<IN extends PluginName<"integrator"> =
       );
     }
     const samples = Float64Array.from(result.y.x);
-    const logPhi = standardNormalLogDensity(z, dim);
     const divergenceIntegral = new Float64Array(count);
     const logDensity = new Float64Array(count);
     for (let j = 0; j < count; j++) {
       // a(0) = −∫₀ᵀ ∇·v dt (carried from T down to 0).
       divergenceIntegral[j] = -(result.y.divergence[j] as number);
-      logDensity[j] = (logPhi[j] as number) + (divergenceIntegral[j] as number);
+      logDensity[j] = (latentLogDensity[j] as number) + (divergenceIntegral[j] as number);
     }
     return { samples, logDensity, divergenceIntegral, stats: result.stats };
   } finally {
@@ -218,8 +227,64 @@ export async function integrateReverseFlow<IN extends PluginName<"integrator"> =
   }
 }
 
+/**
+ * A defensive latent law (Hesterberg's defensive importance sampling, moved to t = T): a share
+ * `weight` of the draws from N(0, scale²I), the rest from N(0, I). Pushed through the same flow it
+ * gives a proposal with heavier tails than the model's, whose density is still exact; the weights
+ * π̃/q₀ are bounded by 1/(1 − weight) times the plain proposal's, and the wider share reaches
+ * where the model's own tails are too light to send draws.
+ */
+export interface LatentMixture {
+  /** > 1: the wide component's standard deviation. */
+  readonly scale: number;
+  /** In (0, 1): its share of the draws. */
+  readonly weight: number;
+}
+
+/** Refuses a malformed {@link LatentMixture}, naming the bad value. */
+export function checkLatentMixture(mixture: LatentMixture, field: string): LatentMixture {
+  if (typeof mixture !== "object" || mixture === null) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `${field} must be { scale: a number > 1, weight: a number in (0, 1) }, got ${quote(mixture)}`, { field });
+  }
+  if (!(Number.isFinite(mixture.scale) && mixture.scale > 1)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `${field}.scale must be a finite number > 1 (the wide component's standard deviation at t = T), got ${quote(mixture.scale)}`, { field: `${field}.scale` });
+  }
+  if (!(Number.isFinite(mixture.weight) && mixture.weight > 0 && mixture.weight < 1)) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `${field}.weight must be a number in (0, 1) (the wide component's share of the draws), got ${quote(mixture.weight)}`, { field: `${field}.weight` });
+  }
+  return { scale: mixture.scale, weight: mixture.weight };
+}
+
+/**
+ * M latent draws: N(0, I) from `random` (the same numbers as without a mixture), and with `mixture`
+ * the rows picked by a stream derived from it ("latent-mixture", one uniform per row) scaled by
+ * `mixture.scale`; with the log-density of the law they come from at each row.
+ */
+export function latentDraws(random: RandomStream, count: number, dim: number, mixture?: LatentMixture): { readonly latent: Float64Array; readonly logDensity: Float64Array } {
+  const latent = random.normals(count * dim);
+  if (mixture === undefined) return { latent, logDensity: standardNormalLogDensity(latent, dim) };
+  const { scale, weight } = mixture;
+  const pick = random.derive("latent-mixture").fillUniform(new Float64Array(count));
+  const logNarrow = Math.log1p(-weight);
+  const logWide = Math.log(weight) - dim * Math.log(scale);
+  const constant = -0.5 * dim * Math.log(2 * Math.PI);
+  const logDensity = new Float64Array(count);
+  for (let j = 0; j < count; j++) {
+    const row = latent.subarray(j * dim, (j + 1) * dim);
+    if ((pick[j] as number) < weight) for (let i = 0; i < dim; i++) row[i] = (row[i] as number) * scale;
+    let r2 = 0;
+    for (let i = 0; i < dim; i++) r2 += (row[i] as number) ** 2;
+    // log[(1 − w)φ(z) + w·s^{−d}φ(z/s)], by log-sum-exp.
+    const a = logNarrow - 0.5 * r2;
+    const b = logWide - (0.5 * r2) / (scale * scale);
+    const m = Math.max(a, b);
+    logDensity[j] = constant + m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+  }
+  return { latent, logDensity };
+}
+
 export interface SampleByReverseFlowOptions<IN extends PluginName<"integrator"> = PluginName<"integrator">>
-  extends Omit<ReverseFlowOptions<IN>, "derivatives" | "dim" | "latent"> {
+  extends Omit<ReverseFlowOptions<IN>, "derivatives" | "dim" | "latent" | "latentLogDensity"> {
   readonly tf: TensorFlow;
   /** The network the forward run evolved (e.g. `solver.network`). */
   readonly network: Network;
@@ -229,9 +294,11 @@ export interface SampleByReverseFlowOptions<IN extends PluginName<"integrator"> 
   readonly count: number;
   /** The latent draws z come from this stream. */
   readonly random: RandomStream;
+  /** Draw z from a defensive mixture instead of N(0, I) (see {@link LatentMixture}). Default: N(0, I). */
+  readonly latentMixture?: LatentMixture;
 }
 
-/** Draws M latent z ~ N(0, I) from `random` and pushes them through the network's reverse flow. */
+/** Draws M latent z ~ N(0, I) (or `latentMixture`) from `random` and pushes them through the network's reverse flow. */
 export async function sampleByReverseFlow<IN extends PluginName<"integrator"> = never>(
   options: SampleByReverseFlowOptions<IN>,
 ): Promise<ReverseFlowResult & { readonly latent: Float64Array }> {
@@ -239,12 +306,14 @@ export async function sampleByReverseFlow<IN extends PluginName<"integrator"> = 
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new MinevoError(ErrorCode.InvalidOptions, `count (the number of samples M) must be a positive integer, got ${quote(count)}`, { field: "count" });
   }
-  const latent = options.random.normals(count * network.inputDim);
+  const mixture = options.latentMixture === undefined ? undefined : checkLatentMixture(options.latentMixture, "latentMixture");
+  const { latent, logDensity: latentLogDensity } = latentDraws(options.random, count, network.inputDim, mixture);
   const flow = await integrateReverseFlow<IN>({
     ...options,
     derivatives: networkDerivatives(options.tf, network, options.parameters),
     dim: network.inputDim,
     latent,
+    latentLogDensity,
   });
   return { ...flow, latent };
 }

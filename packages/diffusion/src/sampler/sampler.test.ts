@@ -16,8 +16,9 @@ import "@minevo/integrators";
 import { tf } from "../test-support/tensorflow.js";
 import { quickGaussianRecipe } from "../test-support/quick-recipe.js";
 import "../index.js";
-import { integrateReverseFlow, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
+import { integrateReverseFlow, latentDraws, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
+import type { OuSamplerCheckpoint } from "./checkpoint.js";
 import { malaPoints } from "./mala-points.js";
 import { firstCheckpoint, meanOfRows } from "../test-support/first-checkpoint.js";
 
@@ -162,6 +163,42 @@ describe("sampleByReverseFlow through a network", () => {
     await sampleByReverseFlow({ tf, network, parameters, count: 50, random, horizon: T });
     await sampleByReverseFlow({ tf, network, parameters, count: 50, random, horizon: T });
     expect(tf.memory().numTensors).toBe(before);
+  });
+  it("with a defensive latent mixture: the same flow, the mixture's exact push-forward density", async () => {
+    const mixture = { scale: 2, weight: 0.3 };
+    const flow = await sampleByReverseFlow({ tf, network, parameters, count: 400, random: RandomStream.fromSeed(5), horizon: T, latentMixture: mixture, integratorOptions: { rtol: 1e-7, atol: 1e-7 } });
+    // The draws are the plain N(0, I) ones, a share of the rows scaled by 2.
+    const plain = RandomStream.fromSeed(5).normals(800);
+    let wide = 0;
+    for (let j = 0; j < 400; j++) {
+      const ratio = flow.latent[2 * j]! / plain[2 * j]!;
+      expect(flow.latent[2 * j + 1]! / plain[2 * j + 1]!).toBeCloseTo(ratio, 12);
+      expect([1, 2]).toContain(ratio);
+      if (ratio === 2) wide++;
+    }
+    // 0.3 · 400 = 120 expected, binomial standard deviation 9.2.
+    expect(Math.abs(wide - 120)).toBeLessThan(4 * 9.2);
+    // The map z ↦ x₀ is the exact affine one for every row, and log q₀(x₀) is the mixture's
+    // log-density at z minus the map's log-determinant (closed form, independent of latentDraws).
+    const { x0, logQ } = exact.pushForward(flow.latent, T);
+    const logPhi = standardNormalLogDensity(flow.latent, 2);
+    expect(maxAbsDifference(flow.samples, x0)).toBeLessThan(1e-4);
+    for (let j = 0; j < 400; j++) {
+      const r2 = flow.latent[2 * j]! ** 2 + flow.latent[2 * j + 1]! ** 2;
+      const mixtureDensity = (0.7 * Math.exp(-r2 / 2) + (0.3 / 4) * Math.exp(-r2 / 8)) / (2 * Math.PI);
+      expect(flow.logDensity[j]!).toBeCloseTo(logQ[j]! - logPhi[j]! + Math.log(mixtureDensity), 4);
+    }
+  });
+
+  it("refuses a malformed latent mixture, naming the value", async () => {
+    const common = { tf, network, parameters, count: 10, random: RandomStream.fromSeed(1), horizon: T };
+    await expect(sampleByReverseFlow({ ...common, latentMixture: { scale: 1, weight: 0.2 } })).rejects.toThrow(/latentMixture.scale must be a finite number > 1.*got 1/);
+    await expect(sampleByReverseFlow({ ...common, latentMixture: { scale: 2, weight: 1 } })).rejects.toThrow(/latentMixture.weight must be a number in \(0, 1\).*got 1/);
+    await expect(sampleByReverseFlow({ ...common, latentMixture: { scale: Number.NaN, weight: 0.2 } })).rejects.toThrow(/got NaN/);
+    // latentDraws without a mixture: the N(0, I) draws and their log-density.
+    const plain = latentDraws(RandomStream.fromSeed(1), 4, 3);
+    expect(Array.from(plain.latent)).toEqual(Array.from(RandomStream.fromSeed(1).normals(12)));
+    expect(Array.from(plain.logDensity)).toEqual(Array.from(standardNormalLogDensity(plain.latent, 3)));
   });
 });
 
@@ -329,11 +366,13 @@ describe("runOuSampler end to end", () => {
         },
       };
       const stages = new Set<string>();
+      let forwardComplete: OuSamplerCheckpoint | undefined;
       const result = await expectNoTensorLeak(tf, "runOuSampler", () =>
         runOuSampler({
           tf,
           target,
           form,
+          checkpoint: { everySteps: 10_000, save: (checkpoint) => void (checkpoint.phase === "forward-complete" && (forwardComplete = checkpoint)) },
           // Small and quick: the target is quadratic, which the quadratic term carries alone.
           ...quickGaussianRecipe,
           horizon: 5,
@@ -370,6 +409,23 @@ describe("runOuSampler end to end", () => {
       expect(result.resampled.length).toBe(2 * M);
       expect(result.chain.indices.length).toBe(M);
       expect(result.chain.acceptanceRate).toBeGreaterThan(0.8);
+
+      // The same forward run sampled through a defensive latent mixture (a third of the draws from
+      // N(0, 1.5²I) at T): still unbiased — log Ẑ and the weighted mean as tight — at a lower ESS,
+      // and the flow-consistency check still compares u_θ(0) with the model's own N(0, I) push-forward.
+      const defended = await runOuSampler({ tf, target, form, ...quickGaussianRecipe, horizon: 5, numSamples: M, seed: 2, resume: forwardComplete!, defensiveLatent: { scale: 1.5, weight: 1 / 3 } });
+      expect(defended.forward).toEqual(result.forward);
+      expect(Math.abs(defended.logZ - c)).toBeLessThan(0.01);
+      expect(defended.essFraction).toBeGreaterThan(0.8);
+      expect(defended.essFraction).toBeLessThan(result.essFraction);
+      expect(defended.flowInconsistency).toBeLessThan(0.05);
+      const defendedMean = [0, 0];
+      for (let j = 0; j < M; j++) for (let i = 0; i < 2; i++) defendedMean[i]! += defended.normalisedWeights[j]! * defended.samples[j * 2 + i]!;
+      expect(Math.abs(defendedMean[0]! - 0.8)).toBeLessThan(4 * Math.sqrt(0.6 / (defended.essFraction * M)));
+      expect(Math.abs(defendedMean[1]! + 0.4)).toBeLessThan(4 * Math.sqrt(1.3 / (defended.essFraction * M)));
+      // The proposal's tails are heavier: more draws beyond 3 standard deviations of π along x₂.
+      const beyond = (samples: Float64Array) => Array.from({ length: M }, (_, j) => Math.abs(samples[2 * j + 1]! + 0.4) > 3 * Math.sqrt(1.3)).filter(Boolean).length;
+      expect(beyond(defended.samples)).toBeGreaterThan(beyond(result.samples));
     });
   }
 });
