@@ -18,6 +18,9 @@
  *      [--baselines-only]           (MALA and HMC for a saved sampler case, given its MNE run's seconds;
  *                                    the same streams as a whole run with the same --seed, so the rows are
  *                                    those it would add)
+ *      [--mne-only]                 (a sampler case's MNE run alone; --baselines-only adds MALA and HMC later)
+ *      [--override '<json>']        (runOuSampler options merged over a sampler case's recipe, for trying a
+ *                                    variant; the saved case and the report show the override)
  *      [--checkpoint <file>]        (one sampler case: saves runOuSampler's checkpoints to <file>, after the
  *                                    fit, every 5 forward steps and after the forward run; when <file> exists,
  *                                    the case resumes from it — so an interrupted case continues, and a
@@ -60,6 +63,8 @@ interface SamplerCaseResult {
   readonly name: string;
   readonly target: string;
   readonly recipeNote: string;
+  /** Options given by `--override` over the case's recipe (absent: the recipe as written). */
+  readonly recipeOverride?: Record<string, unknown>;
   readonly errorLabel: string;
   readonly numSamples: number;
   /** Energy distance between two independent exact sets of the same size: the floor. */
@@ -177,7 +182,23 @@ function checkpointing(file: string | undefined): { checkpoint?: { everySteps: n
   return { checkpoint: { everySteps: 5, save }, resume };
 }
 
-async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: string): Promise<SamplerCaseResult> {
+/** Quantiles of coordinate 0 of the draws (plain, and weighted): where the proposal reaches, and where the weights put π's mass. */
+function coordinateQuantiles(samples: Float64Array, weights: Float64Array, dim: number): string {
+  const count = weights.length;
+  const order = Array.from({ length: count }, (_, j) => j).sort((a, b) => (samples[a * dim] as number) - (samples[b * dim] as number));
+  const plain = (q: number) => (samples[(order[Math.min(count - 1, Math.floor(q * count))] as number) * dim] as number).toFixed(2);
+  const weighted = (q: number) => {
+    let mass = 0;
+    for (const j of order) {
+      mass += weights[j] as number;
+      if (mass >= q) return (samples[j * dim] as number).toFixed(2);
+    }
+    return (samples[(order[count - 1] as number) * dim] as number).toFixed(2);
+  };
+  return `x₀ of the draws 0.1 / 50 / 99.9 %: ${plain(0.001)} / ${plain(0.5)} / ${plain(0.999)}; weighted 1 / 50 / 99 %: ${weighted(0.01)} / ${weighted(0.5)} / ${weighted(0.99)}`;
+}
+
+async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: string, override?: Record<string, unknown>, mneOnly = false): Promise<SamplerCaseResult> {
   const target = registries.target.configure(spec.target, spec.targetOptions ?? {}).create() as SamplingTarget;
   const random = RandomStream.fromSeed(seed);
   const start = performance.now();
@@ -190,6 +211,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
     target,
     seed,
     ...spec.recipe,
+    ...override,
     ...(points !== undefined ? { collocationPoints: points } : {}),
     ...(extraFitPoints !== undefined ? { extraFitPoints } : {}),
     ...checkpointing(checkpointFile),
@@ -215,6 +237,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
   // of this size are apart (the floor no sampler can beat at K draws).
   const { energyFloor, energyOf } = energyReference(target, random);
   const mneEnergy = energyOf(resampleRows(result.samples, result.logWeights, d, energyDraws, random.derive("energy-resample")));
+  log(`  ${spec.name} ${coordinateQuantiles(result.samples, result.normalisedWeights, d)}`);
   log(`${spec.name}: MNE ${mneSeconds.toFixed(0)} s, ESS/M ${result.essFraction.toFixed(4)}, log Ẑ ${result.logZ.toFixed(4)} (forward ${result.logZForward.toFixed(4)}), ${spec.error.label} = ${targetError.toFixed(4)}`);
   const rows: MethodRow[] = [
     {
@@ -233,6 +256,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
     name: spec.name,
     target: target.description,
     recipeNote: spec.recipeNote,
+    ...(override !== undefined ? { recipeOverride: override } : {}),
     errorLabel: spec.error.label,
     numSamples,
     ...(energyFloor !== undefined ? { energyFloor } : {}),
@@ -241,6 +265,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
     criteria,
   });
   saveCase(partial());
+  if (mneOnly) return partial();
   for (const method of ["MALA", "HMC"] as const) {
     rows.push(baselineRow(method, spec, target, random, mneSeconds, energyOf));
     saveCase(partial());
@@ -339,7 +364,7 @@ function samplerReport(r: SamplerCaseResult): string {
   const lines = [
     `#### ${r.name}`,
     "",
-    `Target: ${r.target}. Recipe: ${r.recipeNote}. M = ${r.numSamples}. MNE log Ẑ ${format(r.mne.logZ)} (forward estimate ${format(r.mne.logZForward)}), ESS/M ${format(r.mne.essFraction)}.` +
+    `Target: ${r.target}. Recipe: ${r.recipeNote}.${r.recipeOverride !== undefined ? ` **This run overrode the recipe with \`${JSON.stringify(r.recipeOverride)}\`** (bench:acceptance --override).` : ""} M = ${r.numSamples}. MNE log Ẑ ${format(r.mne.logZ)} (forward estimate ${format(r.mne.logZForward)}), ESS/M ${format(r.mne.essFraction)}.` +
       (r.mne.fitWarnings.length > 0 ? ` Fit warnings: ${r.mne.fitWarnings.join("; ")}.` : ""),
     "",
     ...r.criteria.map((c) => `- ${c.name} = ${format(c.value)} (criterion ${c.bound}): ${verdict(c.pass)}`),
@@ -449,7 +474,7 @@ function writeReport(rebuiltOnly = false): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, "baselines-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" }, checkpoint: { type: "string" } },
+    options: { only: { type: "string" }, seed: { type: "string", default: "0" }, report: { type: "boolean", default: false }, "mcmc-only": { type: "boolean", default: false }, "baselines-only": { type: "boolean", default: false }, budget: { type: "string", default: "60" }, checkpoint: { type: "string" }, "mne-only": { type: "boolean", default: false }, override: { type: "string" } },
   });
   if (values.report) {
     writeReport(true);
@@ -461,6 +486,16 @@ async function main(): Promise<void> {
   if (values.only !== undefined) onlyCases = only;
   if (values.checkpoint !== undefined && !(only.length === 1 && samplerCases.some((c) => c.name === only[0]))) {
     throw new Error(`--checkpoint ${values.checkpoint}: give it with --only and one sampler case (they are ${samplerCases.map((c) => c.name).join(", ")})`);
+  }
+  let override: Record<string, unknown> | undefined;
+  if (values.override !== undefined) {
+    try {
+      override = JSON.parse(values.override) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`--override ${values.override}: not JSON (${error instanceof Error ? error.message : String(error)}); give runOuSampler options as a JSON object`);
+    }
+    if (typeof override !== "object" || override === null || Array.isArray(override)) throw new Error(`--override ${values.override}: give a JSON object of runOuSampler options`);
+    log(`recipe override: ${JSON.stringify(override)}`);
   }
   const unknown = only.filter((n) => !caseOrder.includes(n));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(", ")}; the cases are ${caseOrder.join(", ")}`);
@@ -491,7 +526,7 @@ async function main(): Promise<void> {
     let result: CaseResult;
     try {
       if (exact !== undefined) result = { kind: "exact", ...(await runExactCase(tf, exact, seed, log)) };
-      else if (sampler !== undefined) result = await runSamplerCase(sampler, seed, values.checkpoint);
+      else if (sampler !== undefined) result = await runSamplerCase(sampler, seed, values.checkpoint, override, values["mne-only"]);
       else result = await runConditionalCase(tf, conditionalCases.find((c) => c.name === name)!, seed, log, saveCase);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
