@@ -559,6 +559,14 @@ export interface SmcPointSource {
   readonly tailReference?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
+  /**
+   * κ: jitter each particle by at most κ/‖∇log π̃‖ there (and at most `fitJitter`), so that the
+   * jitter changes log π̃ by about κ (one standard deviation, to first order) — narrow where π is
+   * narrow. A fixed jitter around a particle deep in a funnel's neck (π's width e^{x₀/2} ≈ 0.01
+   * at x₀ = −9) puts fit points at log π̃ values 10²–10³ below the particle's, which then dominate
+   * the least-squares fit. Default: none (every particle moved by N(0, fitJitter²I)).
+   */
+  readonly fitJitterLogChange?: number;
 }
 
 /** The defaults of `pointScale` and of a drawn `pointSource`'s share of the points and fit jitter. */
@@ -610,6 +618,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
         );
       }
     }
+    const fitJitterLogChange = given.fitJitterLogChange === undefined ? undefined : positiveOption(given.fitJitterLogChange, "pointSource.fitJitterLogChange", false);
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
     return {
       kind: "smc" as const,
@@ -618,6 +627,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
       movesPerStage,
       essFraction,
       fitJitter,
+      ...(fitJitterLogChange !== undefined ? { fitJitterLogChange } : {}),
       ...(temperature !== 1 ? { temperature } : {}),
       ...(tailTemperature !== undefined ? { tailTemperature } : {}),
       ...(tailReference !== undefined ? { tailReference } : {}),
@@ -890,6 +900,19 @@ export async function runOuSampler<
           // the initial mass), more if the collocation points have more.
           const jittered = defensive === undefined ? numExtra : Math.round(numExtra * Math.min(chainPoints.length / (numPoints * d), 1 - defensive.weight));
           const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(jittered * d), 0, pointSource.fitJitter);
+          const logChange = pointSource.kind === "smc" ? pointSource.fitJitterLogChange : undefined;
+          if (logChange !== undefined) {
+            // Per particle: the jitter's scale min(fitJitter, κ/‖∇log π̃‖) (a unit normal times it).
+            const count = chainPoints.length / d;
+            const { score } = await evaluateTarget(tf, target, chainPoints, count);
+            const factor = new Float64Array(count);
+            for (let j = 0; j < count; j++) {
+              let norm2 = 0;
+              for (let i = 0; i < d; i++) norm2 += (score[j * d + i] as number) ** 2;
+              factor[j] = Math.min(1, logChange / (pointSource.fitJitter * Math.sqrt(norm2)));
+            }
+            for (let i = 0; i < jittered * d; i++) jitter[i] = (jitter[i] as number) * (factor[Math.floor((i % chainPoints.length) / d)] as number);
+          }
           for (let i = 0; i < jittered * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);
