@@ -560,17 +560,40 @@ export interface SmcPointSource {
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
   /**
-   * κ: jitter each particle by at most κ/‖∇log π̃‖ there (and at most `fitJitter`), so that the
-   * jitter changes log π̃ by about κ (one standard deviation, to first order) — narrow where π is
-   * narrow. A fixed jitter around a particle deep in a funnel's neck (π's width e^{x₀/2} ≈ 0.01
-   * at x₀ = −9) puts fit points at log π̃ values 10²–10³ below the particle's, which then dominate
-   * the least-squares fit. Default: none (every particle moved by N(0, fitJitter²I)).
+   * Δ: a fit point whose log π̃ lies more than Δ below its particle's is moved back toward the
+   * particle (its jitter halved, up to 12 times), so that the fit points stay within the particle's
+   * local width — narrow where π is narrow. A fixed jitter around a particle deep in a funnel's neck
+   * (π's width e^{x₀/2} ≈ 0.01 at x₀ = −9) puts fit points at log π̃ values 10²–10³ below the
+   * particle's, which then dominate the least-squares fit. Points above their particle's value, or
+   * less than Δ below, keep the plain jitter. Default: none (every particle moved by N(0, fitJitter²I)).
    */
-  readonly fitJitterLogChange?: number;
+  readonly fitJitterMaxDrop?: number;
 }
 
 /** The defaults of `pointScale` and of a drawn `pointSource`'s share of the points and fit jitter. */
 export const samplerPointDefaults = { pointScale: 2, fraction: 2 / 3, fitJitter: 0.5 } as const;
+
+/**
+ * `pointSource.fitJitterMaxDrop`: halves (up to 12 times) the jitter of every fit point whose log π̃
+ * lies more than `maxDrop` below its particle's (fit point i belongs to particle i mod count), in place.
+ */
+async function shrinkJitter(tf: TensorFlow, target: SamplingTarget, particles: Float64Array, jitter: Float64Array, maxDrop: number): Promise<void> {
+  const d = target.dim;
+  const count = particles.length / d;
+  const rows = jitter.length / d;
+  const { logDensity: particleValues } = await evaluateTarget(tf, target, particles, count);
+  let pending = Array.from({ length: rows }, (_, r) => r);
+  for (let round = 0; round < 12 && pending.length > 0; round++) {
+    const moved = new Float64Array(pending.length * d);
+    pending.forEach((r, k) => {
+      for (let i = 0; i < d; i++) moved[k * d + i] = (particles[(r % count) * d + i] as number) + (jitter[r * d + i] as number);
+    });
+    const { logDensity } = await evaluateTarget(tf, target, moved, pending.length);
+    // Too far below (or non-finite): halve, and check again.
+    pending = pending.filter((r, k) => !((logDensity[k] as number) >= (particleValues[r % count] as number) - maxDrop));
+    for (const r of pending) for (let i = 0; i < d; i++) jitter[r * d + i] = (jitter[r * d + i] as number) / 2;
+  }
+}
 
 /** `pointSource` with every default filled in (undefined: broad). */
 function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: number, dim: number, pointScale: number) {
@@ -618,7 +641,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
         );
       }
     }
-    const fitJitterLogChange = given.fitJitterLogChange === undefined ? undefined : positiveOption(given.fitJitterLogChange, "pointSource.fitJitterLogChange", false);
+    const fitJitterMaxDrop = given.fitJitterMaxDrop === undefined ? undefined : positiveOption(given.fitJitterMaxDrop, "pointSource.fitJitterMaxDrop", false);
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
     return {
       kind: "smc" as const,
@@ -627,7 +650,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
       movesPerStage,
       essFraction,
       fitJitter,
-      ...(fitJitterLogChange !== undefined ? { fitJitterLogChange } : {}),
+      ...(fitJitterMaxDrop !== undefined ? { fitJitterMaxDrop } : {}),
       ...(temperature !== 1 ? { temperature } : {}),
       ...(tailTemperature !== undefined ? { tailTemperature } : {}),
       ...(tailReference !== undefined ? { tailReference } : {}),
@@ -900,19 +923,8 @@ export async function runOuSampler<
           // the initial mass), more if the collocation points have more.
           const jittered = defensive === undefined ? numExtra : Math.round(numExtra * Math.min(chainPoints.length / (numPoints * d), 1 - defensive.weight));
           const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(jittered * d), 0, pointSource.fitJitter);
-          const logChange = pointSource.kind === "smc" ? pointSource.fitJitterLogChange : undefined;
-          if (logChange !== undefined) {
-            // Per particle: the jitter's scale min(fitJitter, κ/‖∇log π̃‖) (a unit normal times it).
-            const count = chainPoints.length / d;
-            const { score } = await evaluateTarget(tf, target, chainPoints, count);
-            const factor = new Float64Array(count);
-            for (let j = 0; j < count; j++) {
-              let norm2 = 0;
-              for (let i = 0; i < d; i++) norm2 += (score[j * d + i] as number) ** 2;
-              factor[j] = Math.min(1, logChange / (pointSource.fitJitter * Math.sqrt(norm2)));
-            }
-            for (let i = 0; i < jittered * d; i++) jitter[i] = (jitter[i] as number) * (factor[Math.floor((i % chainPoints.length) / d)] as number);
-          }
+          const maxDrop = pointSource.kind === "smc" ? pointSource.fitJitterMaxDrop : undefined;
+          if (maxDrop !== undefined) await shrinkJitter(tf, target, chainPoints, jitter, maxDrop);
           for (let i = 0; i < jittered * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);

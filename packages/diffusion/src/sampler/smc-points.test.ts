@@ -181,4 +181,42 @@ describe("smcPoints", () => {
       /pointSource.tailTemperature needs at least 2 points beside the 99 particles at β = 1 \(numPoints 100, fraction 0.99\): lower pointSource.fraction/,
     );
   });
+  it("pointSource \"smc\" with fitJitterMaxDrop: fit points within each particle's local width, the same points where π is wide", { timeout: 120_000 }, async () => {
+    /** log π̃ at every fit point, recorded through initialCondition (the fit evaluates it there once). */
+    const fitValues = async (sigma: number, pointSource: Omit<SmcPointSource, "kind">) => {
+      const target = registries.target.create("gaussian", { mean: [0, 0], covariance: [[sigma ** 2, 0], [0, sigma ** 2]] }) as SamplingTarget;
+      const logDensity = (x: Float64Array) => -(x[0]! ** 2 + x[1]! ** 2) / (2 * sigma ** 2) - Math.log(2 * Math.PI * sigma ** 2);
+      const values: number[] = [];
+      const points: number[][] = [];
+      const saved = await firstCheckpoint({
+        tf,
+        target,
+        initialCondition: { value: (x) => (values.push(logDensity(x)), points.push(Array.from(x)), logDensity(x)) },
+        network: "mlp",
+        networkOptions: { inputDim: 2, hiddenWidths: [8], inputLengthScale: 2, quadratic: { form: "symmetric", learnable: true, initial: 0 } },
+        numPoints: 300,
+        numExtraFitPoints: 100,
+        fitIterations: 1,
+        pointSource: { kind: "smc", reference: 6, movesPerStage: 10, fraction: 1, ...pointSource },
+        seed: 4,
+      });
+      // The first 100 fit points are the jittered ones, then the 300 collocation points (the particles).
+      return { extra: values.slice(0, 100), particles: values.slice(100, 400), points, settings: saved.settings };
+    };
+    // π = N(0, 0.05²I): a jitter of 0.5 moves log π̃ down by ~10²; with Δ = 5 no fit point lies more than 5 below its particle.
+    const fixed = await fitValues(0.05, {});
+    const local = await fitValues(0.05, { fitJitterMaxDrop: 5 });
+    // Measured: the lowest jittered value −465 with the fixed jitter, −3.3 with Δ = 5; the lowest particle's −0.76.
+    const lowest = Math.min(...local.particles);
+    expect(Math.min(...fixed.extra)).toBeLessThan(lowest - 100);
+    expect(Math.min(...local.extra)).toBeGreaterThanOrEqual(lowest - 5);
+    expect(local.particles).toEqual(fixed.particles);
+    expect(local.settings["pointSource"]).toEqual({ kind: "smc", chains: 300, reference: 6, movesPerStage: 10, essFraction: 0.95, fitJitter: 0.5, fitJitterMaxDrop: 5 });
+    // π = N(0, 10²I): a jitter of 0.5 moves log π̃ by ~10⁻², so the jitter is the plain one, point for point.
+    const wideFixed = await fitValues(10, {});
+    const wideLocal = await fitValues(10, { fitJitterMaxDrop: 5 });
+    expect(wideLocal.points).toEqual(wideFixed.points);
+    const target = registries.target.create("gaussian", { mean: [0, 0], covariance: [[1, 0], [0, 1]] }) as SamplingTarget;
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", fitJitterMaxDrop: 0 } })).rejects.toThrow(/pointSource.fitJitterMaxDrop must be a positive number, got 0/);
+  });
 });
