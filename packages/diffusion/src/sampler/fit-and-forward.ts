@@ -321,11 +321,15 @@ export function flowConsistency(
   dim: number,
   shift: number,
   logZForward: number,
+  /** Only the rows j with include[j] = 1 (default: all). */
+  include?: Uint8Array,
 ): { readonly rms: number; readonly offset: number } {
-  const count = logProposal.length;
+  let count = 0;
   let sum = 0;
   let squares = 0;
-  for (let j = 0; j < count; j++) {
+  for (let j = 0; j < logProposal.length; j++) {
+    if (include !== undefined && include[j] !== 1) continue;
+    count++;
     let squared = 0;
     for (let k = 0; k < dim; k++) squared += (samples[j * dim + k] as number) ** 2;
     const deviation = (modelValues[j] as number) - shift * 0.5 * squared - (logProposal[j] as number) - logZForward;

@@ -204,7 +204,8 @@ export interface OuSamplerOptions<
    * mixture's exact density, stay unbiased; each is at most 1/(1 − weight) times the plain one).
    * For targets whose far tails hold variance the fit's points barely reached (the funnel's mouth).
    * It acts after the forward run only, so it is not part of a checkpoint's settings: a run
-   * resumed from a forward-complete checkpoint may sample with another value. Default: off.
+   * resumed from a forward-complete checkpoint may sample with another value. The flow-consistency
+   * check is taken over the N(0, I) share's draws (the model's own). Default: off.
    */
   readonly defensiveLatent?: LatentMixture;
   /**
@@ -1043,11 +1044,13 @@ export async function runOuSampler<
       } finally {
         samplesTensor.dispose();
       }
-      // The check compares u_θ(0) with the model's own push-forward, of N(0, I): with a defensive
-      // latent law the proposal's density (flow.logDensity) is another one.
+      // The check compares u_θ(0) with the model's own push-forward, of N(0, I), over the model's own
+      // draws: with a defensive latent law the proposal's density (flow.logDensity) is another one,
+      // and its wide share lands where the model was not fitted (the check's meaning would change).
       const modelFlowDensity =
         defensiveLatent === undefined ? flow.logDensity : standardNormalLogDensity(flow.latent, d).map((v, j) => v + (flow.divergenceIntegral[j] as number));
-      const consistency = flowConsistency(modelValues, flow.samples, modelFlowDensity, d, shift, logZForward);
+      const narrowRows = flow.wide?.map((w) => 1 - w);
+      const consistency = flowConsistency(modelValues, flow.samples, modelFlowDensity, d, shift, logZForward, narrowRows);
       checkFlowConsistency(
         consistency,
         maxFlowInconsistency,

@@ -258,11 +258,17 @@ export function checkLatentMixture(mixture: LatentMixture, field: string): Laten
 /**
  * M latent draws: N(0, I) from `random` (the same numbers as without a mixture), and with `mixture`
  * the rows picked by a stream derived from it ("latent-mixture", one uniform per row) scaled by
- * `mixture.scale`; with the log-density of the law they come from at each row.
+ * `mixture.scale` (`wide[j]` = 1 for those); with the log-density of the law they come from at each row.
  */
-export function latentDraws(random: RandomStream, count: number, dim: number, mixture?: LatentMixture): { readonly latent: Float64Array; readonly logDensity: Float64Array } {
+export function latentDraws(
+  random: RandomStream,
+  count: number,
+  dim: number,
+  mixture?: LatentMixture,
+): { readonly latent: Float64Array; readonly logDensity: Float64Array; readonly wide?: Uint8Array } {
   const latent = random.normals(count * dim);
   if (mixture === undefined) return { latent, logDensity: standardNormalLogDensity(latent, dim) };
+  const wide = new Uint8Array(count);
   const { scale, weight } = mixture;
   const pick = random.derive("latent-mixture").fillUniform(new Float64Array(count));
   const logNarrow = Math.log1p(-weight);
@@ -271,7 +277,10 @@ export function latentDraws(random: RandomStream, count: number, dim: number, mi
   const logDensity = new Float64Array(count);
   for (let j = 0; j < count; j++) {
     const row = latent.subarray(j * dim, (j + 1) * dim);
-    if ((pick[j] as number) < weight) for (let i = 0; i < dim; i++) row[i] = (row[i] as number) * scale;
+    if ((pick[j] as number) < weight) {
+      wide[j] = 1;
+      for (let i = 0; i < dim; i++) row[i] = (row[i] as number) * scale;
+    }
     let r2 = 0;
     for (let i = 0; i < dim; i++) r2 += (row[i] as number) ** 2;
     // log[(1 − w)φ(z) + w·s^{−d}φ(z/s)], by log-sum-exp.
@@ -280,7 +289,7 @@ export function latentDraws(random: RandomStream, count: number, dim: number, mi
     const m = Math.max(a, b);
     logDensity[j] = constant + m + Math.log(Math.exp(a - m) + Math.exp(b - m));
   }
-  return { latent, logDensity };
+  return { latent, logDensity, wide };
 }
 
 export interface SampleByReverseFlowOptions<IN extends PluginName<"integrator"> = PluginName<"integrator">>
@@ -301,13 +310,13 @@ export interface SampleByReverseFlowOptions<IN extends PluginName<"integrator"> 
 /** Draws M latent z ~ N(0, I) (or `latentMixture`) from `random` and pushes them through the network's reverse flow. */
 export async function sampleByReverseFlow<IN extends PluginName<"integrator"> = never>(
   options: SampleByReverseFlowOptions<IN>,
-): Promise<ReverseFlowResult & { readonly latent: Float64Array }> {
+): Promise<ReverseFlowResult & { readonly latent: Float64Array; readonly wide?: Uint8Array }> {
   const { network, count } = options;
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new MinevoError(ErrorCode.InvalidOptions, `count (the number of samples M) must be a positive integer, got ${quote(count)}`, { field: "count" });
   }
   const mixture = options.latentMixture === undefined ? undefined : checkLatentMixture(options.latentMixture, "latentMixture");
-  const { latent, logDensity: latentLogDensity } = latentDraws(options.random, count, network.inputDim, mixture);
+  const { latent, logDensity: latentLogDensity, wide } = latentDraws(options.random, count, network.inputDim, mixture);
   const flow = await integrateReverseFlow<IN>({
     ...options,
     derivatives: networkDerivatives(options.tf, network, options.parameters),
@@ -315,5 +324,5 @@ export async function sampleByReverseFlow<IN extends PluginName<"integrator"> = 
     latent,
     latentLogDensity,
   });
-  return { ...flow, latent };
+  return { ...flow, latent, ...(wide !== undefined ? { wide } : {}) };
 }

@@ -18,6 +18,7 @@ import { quickGaussianRecipe } from "../test-support/quick-recipe.js";
 import "../index.js";
 import { integrateReverseFlow, latentDraws, sampleByReverseFlow, standardNormalLogDensity, thetaFromDenseOutput, type ModelDerivatives } from "./reverse-flow.js";
 import { runOuSampler } from "./ou-sampler.js";
+import { flowConsistency } from "./fit-and-forward.js";
 import type { OuSamplerCheckpoint } from "./checkpoint.js";
 import { malaPoints } from "./mala-points.js";
 import { firstCheckpoint, meanOfRows } from "../test-support/first-checkpoint.js";
@@ -174,6 +175,7 @@ describe("sampleByReverseFlow through a network", () => {
       const ratio = flow.latent[2 * j]! / plain[2 * j]!;
       expect(flow.latent[2 * j + 1]! / plain[2 * j + 1]!).toBeCloseTo(ratio, 12);
       expect([1, 2]).toContain(ratio);
+      expect(flow.wide![j]).toBe(ratio === 2 ? 1 : 0);
       if (ratio === 2) wide++;
     }
     // 0.3 · 400 = 120 expected, binomial standard deviation 9.2.
@@ -343,6 +345,21 @@ describe("collocation points from MALA on the formula", () => {
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fraction: 1.5 } })).rejects.toThrow(/pointSource.fraction must be in \(0, 1\], got 1.5/);
     await expect(runOuSampler({ tf, target, pointSource: "chains" as never })).rejects.toThrow(/pointSource must be "broad", "mala"/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", stepAdaptation: "local" as never } })).rejects.toThrow(/pointSource.stepAdaptation must be "global" or "per-chain", got "local"/);
+  });
+});
+
+describe("flowConsistency", () => {
+  it("measures u_θ(0) − log q₀ − log Z over all rows, or over the included ones", () => {
+    // Log-density form (shift 0), d = 1: deviations 0.5, −0.5 and 3 (the last row excluded below).
+    const modelValues = [1.5, 0.5, 4];
+    const samples = Float64Array.from([0, 1, 2]);
+    const logProposal = Float64Array.from([0, 0, 0]);
+    const all = flowConsistency(modelValues, samples, logProposal, 1, 0, 1);
+    expect(all.rms).toBeCloseTo(Math.sqrt((0.25 + 0.25 + 9) / 3), 12);
+    expect(all.offset).toBeCloseTo(1, 12);
+    const some = flowConsistency(modelValues, samples, logProposal, 1, 0, 1, Uint8Array.from([1, 1, 0]));
+    expect(some.rms).toBeCloseTo(0.5, 12);
+    expect(some.offset).toBeCloseTo(0, 12);
   });
 });
 
