@@ -149,5 +149,10 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(errorLine(await runCli(["sample", "--fit-gram-precision", "double", "--out", out]))).toMatch(/fit-gram-precision.*double/);
     expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--fit-gram-precision", "float64", "--out", out]))).toContain("--fit-gram-precision is for unconditional runs");
     expect(errorLine(await runCli(["sample", "--defensive", "0.1", "--out", out]))).toContain("--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize");
+    expect(errorLine(await runCli(["sample", "--defensive-latent", "1,0.2", "--out", out]))).toMatch(/--defensive-latent must be scale,weight with scale > 1 and weight in \(0, 1\), e.g. 1.5,0.2; got "?1,0.2"?/);
+    expect(errorLine(await runCli(["sample", "--defensive-latent", "2", "--out", out]))).toMatch(/--defensive-latent must be scale,weight/);
+    expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--defensive-latent", "1.5,0.2", "--out", out]))).toContain("--defensive-latent is for unconditional runs");
+    expect(errorLine(await runCli(["sample", "--fit-jitter-max-drop", "5", "--out", out]))).toContain("--fit-jitter-max-drop applies to --point-source smc; the points are broad here");
+    expect(errorLine(await runCli(["sample", "--point-source", "smc", "--fit-jitter-max-drop", "0", "--out", out]))).toMatch(/--fit-jitter-max-drop must be a finite positive number, got "?0"?/);
   });
 });

@@ -47,6 +47,8 @@ function sampleOptions(command: Command): Command {
     .addOption(new Option("--point-source <source>", "collocation points from N(0, s²I) (s = --point-scale, default 2), or a share of them (--point-fraction, default 2/3) from short MALA chains on π̃ (mala) or from tempered SMC from N(0, s²I) toward π̃ (smc; reaches regions local chains miss, e.g. a funnel's mouth) (default broad)").choices(["broad", "mala", "smc"]))
     .option("--point-fraction <f>", "the share of the points from --point-source mala or smc, in (0, 1] (default 2/3)")
     .option("--fit-jitter <s>", "with --point-source mala or smc: fit points around those points, moved by N(0, s²I) (default 0.5)")
+    .option("--fit-jitter-max-drop <Δ>", "with --point-source smc: move a fit point back toward its particle (its jitter halved, up to 12 times) while log π̃ there is more than Δ below the particle's — fit points within the local width where π is narrow (default none)")
+    .option("--defensive-latent <scale,weight>", "draw a share weight of the latent samples at T from N(0, scale²I) instead of N(0, I): heavier proposal tails, exact densities, unbiased weights (default none)")
     .option("--point-scale <s>", "broad collocation points (and chain starts, the SMC's reference) from N(0, s²I) (default 2)")
     .addOption(new Option("--fit-gram-precision <p>", "the initial fit's Gram matrix JᵀJ: float64 for networks whose columns are nearly constant over the points, e.g. additive (default auto)").choices(["auto", "float64", "float32"]))
     .option("--extra-fit-points <k>", "fit points from N(0, 3²I) besides the collocation points (default 2000)")

@@ -39,6 +39,8 @@ export interface SampleCommandLine {
   readonly pointSource?: string;
   readonly pointFraction?: string;
   readonly fitJitter?: string;
+  readonly fitJitterMaxDrop?: string;
+  readonly defensiveLatent?: string;
   readonly pointScale?: string;
   readonly fitGramPrecision?: string;
   readonly standardize?: boolean;
@@ -122,6 +124,17 @@ function nonNegativeFlag(flag: string, text: string | undefined): number | undef
   return value;
 }
 
+/** `--defensive-latent scale,weight`: scale > 1, weight in (0, 1). */
+function defensiveLatentFlag(text: string | undefined): { scale: number; weight: number } | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(",").map((v) => v.trim());
+  const [scale, weight] = parts.map(Number);
+  if (parts.length !== 2 || !(Number.isFinite(scale) && scale! > 1) || !(weight! > 0 && weight! < 1)) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--defensive-latent must be scale,weight with scale > 1 and weight in (0, 1), e.g. 1.5,0.2; got ${quote(text)}`, { flag: "defensive-latent" });
+  }
+  return { scale: scale!, weight: weight! };
+}
+
 /** `--condition y=1.5,-2` (or `1.5,-2`): the condition values. */
 export function parseCondition(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
@@ -169,6 +182,8 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     pointSource: pointSourceFlag(line.pointSource),
     pointFraction: fractionFlag("point-fraction", line.pointFraction, true),
     fitJitter: nonNegativeFlag("fit-jitter", line.fitJitter),
+    fitJitterMaxDrop: positiveFlag("fit-jitter-max-drop", line.fitJitterMaxDrop),
+    defensiveLatent: defensiveLatentFlag(line.defensiveLatent),
     pointScale: positiveFlag("point-scale", line.pointScale),
     fitGramPrecision: gramPrecisionFlag(line.fitGramPrecision),
     smoothing: positiveFlag("smoothing", line.smoothing),
@@ -235,6 +250,8 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     pointSource: input.pointSource ?? sampleDefaults.pointSource,
     pointFraction: input.pointFraction ?? sampleDefaults.pointFraction,
     fitJitter: input.fitJitter ?? sampleDefaults.fitJitter,
+    fitJitterMaxDrop: input.fitJitterMaxDrop ?? sampleDefaults.fitJitterMaxDrop,
+    defensiveLatent: input.defensiveLatent ?? sampleDefaults.defensiveLatent,
     pointScale: input.pointScale ?? sampleDefaults.pointScale,
     fitGramPrecision: input.fitGramPrecision ?? sampleDefaults.fitGramPrecision,
     smoothing: input.smoothing ?? sampleDefaults.smoothing,

@@ -161,6 +161,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     if (config.defensive !== null) {
       throw new MinevoError(ErrorCode.InvalidArgument, `--defensive is for unconditional runs`, { flag: "defensive" });
     }
+    if (config.defensiveLatent !== null) {
+      throw new MinevoError(ErrorCode.InvalidArgument, `--defensive-latent is for unconditional runs`, { flag: "defensive-latent" });
+    }
     if (config.standardize !== null) {
       throw new MinevoError(ErrorCode.InvalidArgument, `--standardize is for unconditional runs`, { flag: "standardize" });
     }
@@ -171,6 +174,9 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
       throw new MinevoError(ErrorCode.InvalidArgument, `--point-source ${config.pointSource} is for unconditional runs; a conditional run draws its points (x, y) from the broad reference`, { flag: "point-source" });
     }
     return runConditionalSample(run, target, config.condition, started);
+  }
+  if (config.fitJitterMaxDrop !== null && config.pointSource !== "smc") {
+    throw new MinevoError(ErrorCode.InvalidArgument, `--fit-jitter-max-drop applies to --point-source smc; the points are ${config.pointSource} here`, { flag: "fit-jitter-max-drop" });
   }
   if (config.defensive !== null && config.pointSource !== "smc" && config.standardize === null) {
     throw new MinevoError(ErrorCode.InvalidArgument, `--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize (their tempered SMC gives it)`, { flag: "defensive" });
@@ -186,12 +192,16 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     tf,
     target,
     ...solverOptions(config),
-    pointSource: config.pointSource === "broad" ? "broad" : { kind: config.pointSource, fraction: config.pointFraction, fitJitter: config.fitJitter },
+    pointSource:
+      config.pointSource === "broad"
+        ? "broad"
+        : { kind: config.pointSource, fraction: config.pointFraction, fitJitter: config.fitJitter, ...(config.fitJitterMaxDrop !== null ? { fitJitterMaxDrop: config.fitJitterMaxDrop } : {}) },
     // Passed only when chosen, so that the checkpoints of runs without it keep their fingerprint.
     ...(config.fitGramPrecision !== "auto" ? { fitGramPrecision: config.fitGramPrecision } : {}),
     ...(config.smoothing !== null ? { smoothing: config.smoothing } : {}),
     ...(config.standardize !== null ? { standardize: config.standardize } : {}),
     ...(config.defensive !== null ? { defensive: { weight: config.defensive } } : {}),
+    ...(config.defensiveLatent !== null ? { defensiveLatent: config.defensiveLatent } : {}),
     samplerIntegrator: config.samplerIntegrator.name as never,
     samplerIntegratorOptions: config.samplerIntegrator.options as never,
     ...checkpoints.options,
@@ -273,6 +283,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     backend: describeBackend(backend),
     fit: fitRecord(result.fit),
     ...(result.smoothing !== undefined ? { smoothing: result.smoothing } : {}),
+    ...(result.defensiveLatent !== undefined ? { defensiveLatent: result.defensiveLatent } : {}),
     ...(result.standardization !== undefined
       ? { standardization: { shift: Array.from(result.standardization.shift), scale: Array.from(result.standardization.scale), ...(result.standardization.pilot !== undefined ? { pilot: result.standardization.pilot } : {}) } }
       : {}),

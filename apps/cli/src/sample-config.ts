@@ -43,6 +43,10 @@ export const sampleConfigSchema = z.strictObject({
   pointFraction: z.number().gt(0).lte(1).optional(),
   /** With a "mala" or "smc" source: fit points around its points, moved by N(0, fitJitter²I). */
   fitJitter: z.number().nonnegative().finite().optional(),
+  /** Δ, with the "smc" source: a fit point more than Δ below its particle's log π̃ is moved back toward it (runOuSampler's pointSource.fitJitterMaxDrop); null: none. */
+  fitJitterMaxDrop: z.number().positive().finite().nullable().optional(),
+  /** A share of the latent draws from N(0, scale²I) (runOuSampler's defensiveLatent); null: none. */
+  defensiveLatent: z.strictObject({ scale: z.number().gt(1).finite(), weight: z.number().gt(0).lt(1) }).nullable().optional(),
   /** s: broad collocation points, chain starts and the SMC's reference from N(0, s²I). */
   pointScale: z.number().positive().finite().optional(),
   /** The initial fit's Gram matrix precision (runOuSampler's fitGramPrecision). */
@@ -106,6 +110,10 @@ export interface ResolvedSampleConfig {
   readonly pointSource: "broad" | "mala" | "smc";
   readonly pointFraction: number;
   readonly fitJitter: number;
+  /** null: the plain jitter. */
+  readonly fitJitterMaxDrop: number | null;
+  /** null: latent draws from N(0, I) only. */
+  readonly defensiveLatent: { readonly scale: number; readonly weight: number } | null;
   readonly pointScale: number;
   readonly fitGramPrecision: "auto" | "float64" | "float32";
   /** null: no blur. */
@@ -142,6 +150,8 @@ export const sampleDefaults = {
   pointSource: "broad",
   pointFraction: samplerPointDefaults.fraction,
   fitJitter: samplerPointDefaults.fitJitter,
+  fitJitterMaxDrop: null,
+  defensiveLatent: null,
   pointScale: samplerPointDefaults.pointScale,
   fitGramPrecision: "auto",
   smoothing: null,

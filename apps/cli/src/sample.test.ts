@@ -218,15 +218,16 @@ describe("minevo sample --point-source smc", () => {
     const outcome = await runCli([
       "sample", "--target", "gaussian", "--target-option", "mean=[1,-1]", "--target-option", "diagonal=[0.5,2]", "--backend", "cpu",
       "--samples", "1000", "--points", "150", "--extra-fit-points", "150", "--fit-iterations", "30", "--point-source", "smc",
-      "--point-fraction", "0.8", "--fit-jitter", "0.3", "--point-scale", "2.5", "--fit-gram-precision", "float64",
-      "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+      "--point-fraction", "0.8", "--fit-jitter", "0.3", "--fit-jitter-max-drop", "5", "--point-scale", "2.5", "--fit-gram-precision", "float64",
+      "--defensive-latent", "1.5,0.2", "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
     ]);
     expect(outcome.code, outcome.stderr).toBe(0);
     const result = readJson(join(run, "result.json"));
-    expect(result.config).toMatchObject({ pointSource: "smc", pointFraction: 0.8, fitJitter: 0.3, pointScale: 2.5, fitGramPrecision: "float64" });
+    expect(result.config).toMatchObject({ pointSource: "smc", pointFraction: 0.8, fitJitter: 0.3, fitJitterMaxDrop: 5, pointScale: 2.5, fitGramPrecision: "float64", defensiveLatent: { scale: 1.5, weight: 0.2 } });
+    expect(result.defensiveLatent).toEqual({ scale: 1.5, weight: 0.2 });
     // They reached the sampler: its checkpoint records the resolved settings (120 of 150 points from SMC).
     const settings = decodeCheckpoint(new Uint8Array(readFileSync(join(run, "checkpoint.bin")))).settings;
-    expect(settings).toMatchObject({ pointScale: 2.5, fitGramPrecision: "float64", pointSource: { kind: "smc", chains: 120, fitJitter: 0.3, reference: 2.5 } });
+    expect(settings).toMatchObject({ pointScale: 2.5, fitGramPrecision: "float64", pointSource: { kind: "smc", chains: 120, fitJitter: 0.3, fitJitterMaxDrop: 5, reference: 2.5 } });
     const exact = result.exact as { logZError: number; meanError: number[] };
     expect(Math.abs(exact.logZError)).toBeLessThan(0.05);
     for (const e of exact.meanError) expect(Math.abs(e)).toBeLessThan(0.15);
