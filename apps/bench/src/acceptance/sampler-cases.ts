@@ -267,7 +267,7 @@ export const samplerCases: readonly SamplerCase[] = [
       sketch: "dense",
       sketchOptions: { regularisation: { kind: "relative-trace", epsilon: 1e-6 } },
       numPoints: 1500,
-      pointSource: { kind: "smc", fraction: 0.8, reference: 6, tailTemperature: 0.8, fitJitter: 0.2, fitJitterMaxDrop: 5 },
+      pointSource: { kind: "smc", fraction: 0.8, reference: 6, tailTemperature: 0.8, fitJitter: 0.2, fitJitterMaxDrop: 20 },
       numExtraFitPoints: 1500,
       fitIterations: 100,
     },
