@@ -558,6 +558,14 @@ export interface SmcPointSource {
    * needs a wide one here even when the particles at β = 1 start well from a narrower one.
    */
   readonly tailReference?: number;
+  /**
+   * β > 1: a share of the points are particles of π̃^β — the SMC goes on past π, the reference
+   * gone — π sharpened toward where its density is high, which may hold little of its volume (a
+   * funnel's neck: at β = 1.4 the particles' x₀ lies between −6.7 and −2.4, where π's particles put
+   * 1 % below −4.7). They take the rest of the points (1 − fraction), or half of it beside
+   * `tailTemperature`'s particles. The target must keep π̃^β normalisable. Default: none.
+   */
+  readonly sharpTemperature?: number;
   /** The jitter of the fit points around the particles. Default 0.5. */
   readonly fitJitter?: number;
   /**
@@ -642,6 +650,21 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
         );
       }
     }
+    const sharpTemperature = given.sharpTemperature;
+    if (sharpTemperature !== undefined) {
+      if (typeof sharpTemperature !== "number" || !(sharpTemperature > 1 && Number.isFinite(sharpTemperature))) {
+        throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.sharpTemperature must be a finite number > 1 (the sharpened particles' last SMC temperature), got ${quote(sharpTemperature)}`, {
+          field: "pointSource.sharpTemperature",
+        });
+      }
+      if (numPoints - chains < (tailTemperature !== undefined ? 4 : 2)) {
+        throw new MinevoError(
+          ErrorCode.InvalidOptions,
+          `pointSource.sharpTemperature needs at least ${tailTemperature !== undefined ? "4 points (2 for each extra SMC)" : "2 points"} beside the ${chains} particles at β = 1 (numPoints ${numPoints}, fraction ${fraction}): lower pointSource.fraction`,
+          { field: "pointSource.sharpTemperature" },
+        );
+      }
+    }
     const fitJitterMaxDrop = given.fitJitterMaxDrop === undefined ? undefined : positiveOption(given.fitJitterMaxDrop, "pointSource.fitJitterMaxDrop", false);
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
     return {
@@ -655,6 +678,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
       ...(temperature !== 1 ? { temperature } : {}),
       ...(tailTemperature !== undefined ? { tailTemperature } : {}),
       ...(tailReference !== undefined ? { tailReference } : {}),
+      ...(sharpTemperature !== undefined ? { sharpTemperature } : {}),
     };
   }
   const stepAdaptation = given.stepAdaptation ?? "global";
@@ -866,21 +890,40 @@ export async function runOuSampler<
           });
           // Below β = 1 the stages estimate ∫ γ_β, not Z: no estimate of log Z for the defensive floor.
           if (pointSource.temperature === undefined) pointSourceLogZ = smc.logZ;
-          if (pointSource.tailTemperature === undefined) return smc.points;
-          const tails = smcPoints({
-            tf,
-            target,
-            random: random.derive("smc-tail-points"),
-            count: numPoints - pointSource.chains,
-            start: pointSource.tailReference ?? pointSource.reference,
-            movesPerStage: pointSource.movesPerStage,
-            essFraction: pointSource.essFraction,
-            temperature: pointSource.tailTemperature,
-            onStage: smcProgress("smc"),
-          });
+          if (pointSource.tailTemperature === undefined && pointSource.sharpTemperature === undefined) return smc.points;
+          // The rest: tail particles, sharpened ones, or half of each (the tail share first).
+          const rest = numPoints - pointSource.chains;
+          const tailCount = pointSource.tailTemperature === undefined ? 0 : pointSource.sharpTemperature === undefined ? rest : Math.floor(rest / 2);
           const all = new Float64Array(numPoints * d);
           all.set(smc.points);
-          all.set(tails.points, smc.points.length);
+          if (pointSource.tailTemperature !== undefined) {
+            const tails = smcPoints({
+              tf,
+              target,
+              random: random.derive("smc-tail-points"),
+              count: tailCount,
+              start: pointSource.tailReference ?? pointSource.reference,
+              movesPerStage: pointSource.movesPerStage,
+              essFraction: pointSource.essFraction,
+              temperature: pointSource.tailTemperature,
+              onStage: smcProgress("smc"),
+            });
+            all.set(tails.points, smc.points.length);
+          }
+          if (pointSource.sharpTemperature !== undefined) {
+            const sharp = smcPoints({
+              tf,
+              target,
+              random: random.derive("smc-sharp-points"),
+              count: rest - tailCount,
+              start: pointSource.reference,
+              movesPerStage: pointSource.movesPerStage,
+              essFraction: pointSource.essFraction,
+              temperature: pointSource.sharpTemperature,
+              onStage: smcProgress("smc"),
+            });
+            all.set(sharp.points, (pointSource.chains + tailCount) * d);
+          }
           return all;
         }
         return malaPoints({

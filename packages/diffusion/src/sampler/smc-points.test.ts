@@ -93,8 +93,17 @@ describe("smcPoints", () => {
     // v = 0.571 against π's 0.25: the variance tells the two apart by far more than its error (~10 %).
     expect(Math.abs(squares / v - 1)).toBeLessThan(0.15);
     expect(Math.abs(result.logZ - Math.log(2 * Math.PI * v))).toBeLessThan(0.1);
-    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: 0 })).toThrow(/temperature must be in \(0, 1\] \(the last β; 1 ends at π\), got 0/);
-    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: 1.5 })).toThrow(/temperature must be in \(0, 1\]/);
+    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: 0 })).toThrow(/temperature must be a finite number > 0 \(the last β; 1 ends at π\), got 0/);
+    expect(() => smcPoints({ tf, target, random: RandomStream.fromSeed(5), count: 10, temperature: Number.POSITIVE_INFINITY })).toThrow(/temperature must be a finite number > 0.*got Infinity/);
+
+    // Past 1 the path goes on along π̃^β: at β = 3 that is N(0, σ²/3 I), ∫ π̃³ = 2πσ²/3.
+    const sharp = smcPoints({ tf, target, random: RandomStream.fromSeed(6), count: 800, start: s, essFraction: 0.8, movesPerStage: 5, temperature: 3 });
+    expect(sharp.betas[sharp.betas.length - 1]).toBe(3);
+    expect(Array.from(sharp.betas)).toContain(1);
+    let sharpSquares = 0;
+    for (let i = 0; i < 1600; i++) sharpSquares += sharp.points[i]! ** 2 / 1600;
+    expect(Math.abs(sharpSquares / (sigma2 / 3) - 1)).toBeLessThan(0.15);
+    expect(Math.abs(sharp.logZ - Math.log((2 * Math.PI * sigma2) / 3))).toBeLessThan(0.1);
   });
 
   it("reaches both ends of Neal's funnel further than local MALA chains do", { timeout: 120_000 }, () => {
@@ -157,7 +166,7 @@ describe("smcPoints", () => {
     expect(spread).toBeGreaterThan(0.45);
   });
 
-  it("pointSource \"smc\" with tailTemperature (and tailReference): the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
+  it("pointSource \"smc\" with tailTemperature (and tailReference, sharpTemperature): the broad share becomes particles of π^β, settings recorded", { timeout: 120_000 }, async () => {
     const target = registries.target.create("gaussian", { mean: [4, 4], covariance: [[0.3, 0], [0, 0.3]] }) as SamplingTarget;
     const saved = await smcCheckpoint(target, { tailTemperature: 0.25 });
     const points = saved.collocationPoints;
@@ -174,6 +183,20 @@ describe("smcPoints", () => {
     expect(Math.abs(meanOfRows(narrow.collocationPoints, 200, 300) - 2.11)).toBeLessThan(0.3);
     expect(Math.abs(meanOfRows(narrow.collocationPoints, 0, 200) - 4)).toBeLessThan(0.2);
     expect(narrow.settings["pointSource"]).toMatchObject({ tailTemperature: 0.25, tailReference: 1 });
+    // With sharpTemperature too, the rest is split: 50 particles of γ_¼, then 50 of π̃² = N((4, 4), 0.15I).
+    const both = await smcCheckpoint(target, { tailTemperature: 0.25, sharpTemperature: 2 });
+    expect(Math.abs(meanOfRows(both.collocationPoints, 200, 250) - 3.9)).toBeLessThan(0.4);
+    const sharpMean = meanOfRows(both.collocationPoints, 250, 300);
+    expect(Math.abs(sharpMean - 4)).toBeLessThan(0.2);
+    let sharpSpread = 0;
+    for (let j = 250; j < 300; j++) sharpSpread += (both.collocationPoints[2 * j]! - 4) ** 2 / 50;
+    // 0.15 expected (π's 0.3); 50 draws: about ±0.03.
+    expect(sharpSpread).toBeLessThan(0.22);
+    expect(both.settings["pointSource"]).toMatchObject({ tailTemperature: 0.25, sharpTemperature: 2 });
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", sharpTemperature: 1 } })).rejects.toThrow(/pointSource.sharpTemperature must be a finite number > 1 \(the sharpened particles' last SMC temperature\), got 1/);
+    await expect(runOuSampler({ tf, target, numPoints: 100, pointSource: { kind: "smc", fraction: 0.97, tailTemperature: 0.5, sharpTemperature: 2 } })).rejects.toThrow(
+      /pointSource.sharpTemperature needs at least 4 points \(2 for each extra SMC\) beside the 97 particles at β = 1/,
+    );
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailReference: 30 } })).rejects.toThrow(/pointSource.tailReference goes with pointSource.tailTemperature/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailTemperature: 0.5, tailReference: -1 } })).rejects.toThrow(/pointSource.tailReference must be a positive number, got -1/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", tailTemperature: 1 } })).rejects.toThrow(/pointSource.tailTemperature must be in \(0, 1\) \(the tail particles' last SMC temperature\), got 1/);

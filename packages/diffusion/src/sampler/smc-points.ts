@@ -45,9 +45,12 @@ export interface SmcPointsOptions {
   /** The run stops with an error after this many stages. Default 1000. */
   readonly maxStages?: number;
   /**
-   * β_K: the last temperature, in (0, 1]. Below 1 the particles end at γ_β = q̃^{1−β} π̃^β — wider
+   * β_K: the last temperature, > 0. Below 1 the particles end at γ_β = q̃^{1−β} π̃^β — wider
    * than π, its tails raised (for collocation points that must cover a target's tails, a funnel's
-   * mouth and neck) — and `logZ` estimates log ∫ γ_β, not log Z. Default 1.
+   * mouth) — and `logZ` estimates log ∫ γ_β, not log Z. Above 1 the path goes on from π along
+   * γ_β = π̃^β (the reference gone): π sharpened toward where its density is high, which may hold
+   * little of its volume (a funnel's neck: π̃^{1.2}'s x₀ is centred near −6.75); the target must
+   * keep π̃^β normalisable, and `logZ` estimates log ∫ π̃^β. Default 1.
    */
   readonly temperature?: number;
   /** Called after every stage (progress); a throw stops the run and propagates. */
@@ -121,8 +124,8 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
     throw new MinevoError(ErrorCode.InvalidOptions, `essFraction must be in (0, 1), got ${quote(essFraction)}`, { field: "essFraction" });
   }
   const temperature = options.temperature ?? smcPointDefaults.temperature;
-  if (!(temperature > 0 && temperature <= 1)) {
-    throw new MinevoError(ErrorCode.InvalidOptions, `temperature must be in (0, 1] (the last β; 1 ends at π), got ${quote(temperature)}`, { field: "temperature" });
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `temperature must be a finite number > 0 (the last β; 1 ends at π), got ${quote(temperature)}`, { field: "temperature" });
   }
   const d = target.dim;
   const logReference = (x: Float64Array, i: number): number => {
@@ -151,8 +154,11 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
         { field: "maxStages", beta },
       );
     }
+    // d log γ_β / dβ: log π̃ − log q̃ up to β = 1, log π̃ beyond (a stage does not cross 1).
+    const sharpening = beta >= 1;
+    const stageEnd = sharpening ? temperature : Math.min(temperature, 1);
     const delta = new Float64Array(count);
-    for (let i = 0; i < count; i++) delta[i] = (at.logDensity[i] as number) - logReference(points, i);
+    for (let i = 0; i < count; i++) delta[i] = (at.logDensity[i] as number) - (sharpening ? 0 : logReference(points, i));
     checkLogWeights(delta, `SMC points on "${target.name}" (log π̃ − log q at the particles)`);
     let alive = 0;
     for (let i = 0; i < count; i++) if (delta[i] !== -Infinity) alive++;
@@ -163,11 +169,11 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
       );
     }
     // Particles where π̃ = 0 drop out at this stage's resampling; the ESS goal counts the others.
-    const increment = nextIncrement(delta, temperature - beta, Math.max(essFraction * alive, 1 + 1e-9));
+    const increment = nextIncrement(delta, stageEnd - beta, Math.max(essFraction * alive, 1 + 1e-9));
     const logWeights = new Float64Array(count);
     for (let i = 0; i < count; i++) logWeights[i] = increment * (delta[i] as number);
     logZ += logSumExp(logWeights) - Math.log(count);
-    beta = temperature - beta - increment <= 1e-12 ? temperature : beta + increment;
+    beta = stageEnd - beta - increment <= 1e-12 ? stageEnd : beta + increment;
     betas.push(beta);
 
     const parents = systematicResample(logWeights, resampleRandom);
@@ -192,8 +198,9 @@ export function smcPoints(options: SmcPointsOptions): SmcPoints {
       const logDensity = new Float64Array(count);
       const score = new Float64Array(count * d);
       for (let i = 0; i < count; i++) {
-        logDensity[i] = (1 - b) * logReference(x, i) + b * (value.logDensity[i] as number);
-        for (let k = 0; k < d; k++) score[i * d + k] = (-(1 - b) * (x[i * d + k] as number)) / (s * s) + b * (value.score[i * d + k] as number);
+        const r = Math.max(0, 1 - b);
+        logDensity[i] = r * logReference(x, i) + b * (value.logDensity[i] as number);
+        for (let k = 0; k < d; k++) score[i * d + k] = (-r * (x[i * d + k] as number)) / (s * s) + b * (value.score[i * d + k] as number);
       }
       return { logDensity, score };
     };
