@@ -440,7 +440,7 @@ function writeReport(rebuiltOnly = false): void {
   const parts: string[] = [
     "### Acceptance runs (issue 5)",
     "",
-    "Each case was run by `bench:acceptance --only <case>` on the wasm backend; MALA and HMC get the MNE run's wall-clock time (pilot excluded; 30 % warm-up with dual-averaged step size, 70 % kept, thinned evenly to at most 5000 draws per chain since 2026-12-05; `--baselines-only` adds them to a saved MNE run). " +
+    "Each case was run by `bench:acceptance --only <case>` on the wasm backend; MALA and HMC get the MNE run's wall-clock time (pilot excluded; 30 % warm-up with dual-averaged step size, 70 % kept, thinned evenly to at most 5000 draws per chain since 2026-12-05; `--baselines-only` adds them to a saved MNE run; `--mne-only` runs the MNE sampler alone, `--checkpoint <file>` saves the run's checkpoints there and resumes from the file when it exists — a finished forward run can be sampled again in a minute — and `--override '<json>'` runs a variant of the recipe, which the report then names). " +
       "MNE ESS is Kish's (Σw)²/Σw² of the importance weights; MCMC ESS is the minimum over coordinates of the multi-chain ESS. " +
       "The machine had 2 cores shared with other jobs (load average 4–9), so wall times are inflated and noisy; the MCMC budgets were measured under the same load.",
     "",
