@@ -103,7 +103,7 @@ export interface ReverseFlowOptions<IN extends PluginName<"integrator"> = Plugin
   readonly latent: Float64Array;
   /**
    * log of the density the latent draws come from, at each draw (M). Default: log φ_d(z), the
-   * N(0, I) density. With a wider law (see {@link defensiveLatentDraws}) the same flow carries it,
+   * N(0, I) density. With a wider law (see {@link latentDraws}) the same flow carries it,
    * and `logDensity` is its push-forward's: log q₀(x₀) = this + ∫₀ᵀ ∇·v dt.
    */
   readonly latentLogDensity?: Float64Array;
@@ -172,6 +172,9 @@ export async function integrateReverseFlow<IN extends PluginName<"integrator"> =
   const latentLogDensity = options.latentLogDensity ?? standardNormalLogDensity(z, dim);
   if (latentLogDensity.length !== count) {
     throw new MinevoError(ErrorCode.DimensionMismatch, `latentLogDensity has ${latentLogDensity.length} entries for ${count} latent draws`, { length: latentLogDensity.length, count });
+  }
+  for (let j = 0; j < count; j++) {
+    if (!Number.isFinite(latentLogDensity[j])) throw new MinevoError(ErrorCode.NonFinite, `latentLogDensity of latent draw ${j} is ${String(latentLogDensity[j])}`, { index: j });
   }
   const integrator: Integrator =
     options.integrator === undefined

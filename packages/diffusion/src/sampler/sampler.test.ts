@@ -108,10 +108,12 @@ describe("integrateReverseFlow on an exact Gaussian flow", () => {
     });
   }
 
-  it("rejects latent draws of the wrong width and non-finite draws", async () => {
+  it("rejects latent draws of the wrong width, non-finite draws and a mismatched latent log-density", async () => {
     const base = { derivatives: exact.derivatives(0), dim: 2, horizon: T };
     await expect(integrateReverseFlow({ ...base, latent: new Float64Array(5) })).rejects.toThrow(/not a positive multiple of d = 2/);
     await expect(integrateReverseFlow({ ...base, latent: Float64Array.from([0, Number.NaN]) })).rejects.toThrow(/NaN/);
+    await expect(integrateReverseFlow({ ...base, latent: Float64Array.from([0, 1, 2, 3]), latentLogDensity: Float64Array.from([0]) })).rejects.toThrow(/latentLogDensity has 1 entries for 2 latent draws/);
+    await expect(integrateReverseFlow({ ...base, latent: Float64Array.from([0, 1, 2, 3]), latentLogDensity: Float64Array.from([0, Number.NaN]) })).rejects.toThrow(/latentLogDensity of latent draw 1 is NaN/);
   });
 
   it("reports a right-hand side that turns non-finite instead of returning garbage", async () => {
