@@ -53,12 +53,12 @@ export const sampleConfigSchema = z.strictObject({
   fitGramPrecision: z.enum(["auto", "float64", "float32"]).optional(),
   /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
   smoothing: z.number().positive().finite().nullable().optional(),
+  /** w: fit log(π̃ + c·N(0, 4I)), the initial density (1 − w)π + w·N(0, 4I) (runOuSampler's defensive); null: none. */
+  defensive: z.number().gt(0).lt(1).nullable().optional(),
   /**
    * Run in z = (x − m)/s from a tempered-SMC pilot on π̃ (runOuSampler's standardize): true, or
    * { particles, reference } (the pilot's particle count and reference scale in x); false or null: off.
    */
-  /** w: fit log(π̃ + c·N(0, 4I)), the initial density (1 − w)π + w·N(0, 4I) (runOuSampler's defensive); null: none. */
-  defensive: z.number().gt(0).lt(1).nullable().optional(),
   standardize: z.union([z.boolean(), z.strictObject({ particles: z.number().int().min(2).optional(), reference: z.number().positive().finite().optional() })]).nullable().optional(),
   /** Fit points from N(0, 3²I) besides the collocation points. */
   extraFitPoints: z.number().int().nonnegative().optional(),
