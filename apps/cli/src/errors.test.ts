@@ -152,7 +152,7 @@ describe("minevo sample: bad input is one line and exit code 1", () => {
     expect(errorLine(await runCli(["sample", "--defensive-latent", "1,0.2", "--out", out]))).toMatch(/--defensive-latent must be scale,weight with scale > 1 and weight in \(0, 1\), e.g. 1.5,0.2; got "?1,0.2"?/);
     expect(errorLine(await runCli(["sample", "--defensive-latent", "2", "--out", out]))).toMatch(/--defensive-latent must be scale,weight/);
     expect(errorLine(await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=1", "--defensive-latent", "1.5,0.2", "--out", out]))).toContain("--defensive-latent is for unconditional runs");
-    expect(errorLine(await runCli(["sample", "--fit-jitter-max-drop", "5", "--out", out]))).toContain("--fit-jitter-max-drop applies to --point-source smc; the points are broad here");
+    expect(errorLine(await runCli(["sample", "--fit-jitter-max-drop", "5", "--out", out]))).toContain("--fit-jitter-max-drop applies to --point-source mala or smc; the points are broad here");
     expect(errorLine(await runCli(["sample", "--point-source", "smc", "--fit-jitter-max-drop", "0", "--out", out]))).toMatch(/--fit-jitter-max-drop must be a finite positive number, got "?0"?/);
   });
 });

@@ -232,6 +232,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     for (const [field, given, fallback] of [
       ["pointFraction", input.pointFraction, sampleDefaults.pointFraction],
       ["fitJitter", input.fitJitter, sampleDefaults.fitJitter],
+      ["fitJitterMaxDrop", input.fitJitterMaxDrop, sampleDefaults.fitJitterMaxDrop],
     ] as const) {
       if (given !== undefined && given !== fallback) {
         throw new MinevoError(ErrorCode.InvalidOptions, `${field} = ${quote(given)} applies to pointSource "mala" or "smc"; the points are broad here, so it would go unused: set pointSource or drop ${field}`, { field });
@@ -287,6 +288,7 @@ export async function sampleConfigFromCommandLine(line: SampleCommandLine, cwd: 
   for (const [flag, given] of [
     ["point-fraction", line.pointFraction],
     ["fit-jitter", line.fitJitter],
+    ["fit-jitter-max-drop", line.fitJitterMaxDrop],
   ] as const) {
     if (given !== undefined && (input.pointSource ?? sampleDefaults.pointSource) === "broad") {
       throw new MinevoError(ErrorCode.InvalidArgument, `--${flag} applies to --point-source mala or smc; the points are broad here`, { flag });

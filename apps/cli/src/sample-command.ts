@@ -175,9 +175,6 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
     }
     return runConditionalSample(run, target, config.condition, started);
   }
-  if (config.fitJitterMaxDrop !== null && config.pointSource !== "smc") {
-    throw new MinevoError(ErrorCode.InvalidArgument, `--fit-jitter-max-drop applies to --point-source smc; the points are ${config.pointSource} here`, { flag: "fit-jitter-max-drop" });
-  }
   if (config.defensive !== null && config.pointSource !== "smc" && config.standardize === null) {
     throw new MinevoError(ErrorCode.InvalidArgument, `--defensive needs an estimate of log Z for the floor's height: add --point-source smc or --standardize (their tempered SMC gives it)`, { flag: "defensive" });
   }

@@ -43,7 +43,7 @@ export const sampleConfigSchema = z.strictObject({
   pointFraction: z.number().gt(0).lte(1).optional(),
   /** With a "mala" or "smc" source: fit points around its points, moved by N(0, fitJitter²I). */
   fitJitter: z.number().nonnegative().finite().optional(),
-  /** Δ, with the "smc" source: a fit point more than Δ below its particle's log π̃ is moved back toward it (runOuSampler's pointSource.fitJitterMaxDrop); null: none. */
+  /** Δ, with a "mala" or "smc" source: a fit point more than Δ below its particle's log π̃ is moved back toward it (runOuSampler's pointSource.fitJitterMaxDrop); null: none. */
   fitJitterMaxDrop: z.number().positive().finite().nullable().optional(),
   /** A share of the latent draws from N(0, scale²I) (runOuSampler's defensiveLatent); null: none. */
   defensiveLatent: z.strictObject({ scale: z.number().gt(1).finite(), weight: z.number().gt(0).lt(1) }).nullable().optional(),

@@ -14,9 +14,9 @@
  *   [--smoothing 0.2] [--sketch gaussian] [--n 400] [--epsilon 1e-6] [--points 1500]
  *   [--extra-fit-points 1500] [--fit-jitter 0.2] [--mala-fraction 0.8] [--widths 32,32]
  *   [--input-length-scale 3] [--fit-iterations 100] [--weight-decay 1e-4] [--dt 0.1]
- *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points)
+ *   [--points-only]   (malaPoints alone, as the recipe runs them: the quantiles of x₀ over the chains' end points, and the neck's share P(x₀ < −3), P(x₀ < −6))
  *   [--step-adaptation global|per-chain] [--chain-steps 300] [--restart-below <the sampler's default, 10 + 3√(d/2)>] [--point-scale 1]
- *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95 --smc-temperature 1]   (tempered SMC particles instead of the chains; below temperature 1 they follow π^β with raised tails)
+ *   [--point-source smc --smc-reference 6 --smc-moves 50 --smc-ess 0.95 --smc-temperature 1]   (tempered SMC particles instead of the chains; below temperature 1 they follow π^β with raised tails, above 1 π̃^β sharpened toward the neck)
  *   [--hierarchical [--hierarchical-weights 1,0,0,0,0,0,0,0,0,0] [--hierarchical-initial 0] [--hierarchical-floor 1]]
  *        (the mlp's hierarchical term, its v starting at these weights or 0, its q at this value or these d values, e^k at this floor)
  *   [--tail-temperature β]   (with --point-source smc: the points that would be broad are SMC particles at the last
@@ -136,6 +136,9 @@ if (values["points-only"]) {
   const levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
   const exactQuantile = (p: number) => 3 * Math.SQRT2 * inverseErf(2 * p - 1);
   console.log(`${chains} ${smc !== undefined ? "particles" : `chains, ${result.restarted} restarted`}, step ${result.stepSize.toExponential(2)}; x₀ quantiles ${levels.map((p) => `${p * 100} %: ${(x0[Math.floor(p * (chains - 1))] as number).toFixed(2)} (π: ${exactQuantile(p).toFixed(2)})`).join(", ")}`);
+  // The neck's share: P(x₀ < −3) = Φ(−1) = 0.1587 and P(x₀ < −6) = Φ(−2) = 0.0228 under π.
+  const below = (c: number) => (x0.filter((v) => v < c).length / chains).toFixed(4);
+  console.log(`P(x₀ < −3) ${below(-3)} (π: 0.1587), P(x₀ < −6) ${below(-6)} (π: 0.0228)`);
   process.exit(0);
 }
 

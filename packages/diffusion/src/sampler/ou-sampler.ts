@@ -520,6 +520,8 @@ export interface MalaPointSource {
   readonly restartBelow?: number;
   /** The jitter of the fit points around the chain points. Default 0.5. */
   readonly fitJitter?: number;
+  /** As `SmcPointSource.fitJitterMaxDrop`: the fit points within each chain point's local width. Default: none. */
+  readonly fitJitterMaxDrop?: number;
   /** See `malaPoints`. Default "global". */
   readonly stepAdaptation?: "global" | "per-chain";
 }
@@ -561,8 +563,8 @@ export interface SmcPointSource {
   /**
    * β > 1: a share of the points are particles of π̃^β — the SMC goes on past π, the reference
    * gone — π sharpened toward where its density is high, which may hold little of its volume (a
-   * funnel's neck: at β = 1.4 the particles' x₀ lies between −6.7 and −2.4, where π's particles put
-   * 1 % below −4.7). They take the rest of the points (1 − fraction), or half of it beside
+   * funnel's neck: at β = 1.4 the particles' x₀ lies between −7.7 and −3.0, 1–99 %, where π's own
+   * particles put 0.8 % below −6 against π's 2.3 %). They take the rest of the points (1 − fraction), or half of it beside
    * `tailTemperature`'s particles. The target must keep π̃^β normalisable. Default: none.
    */
   readonly sharpTemperature?: number;
@@ -620,6 +622,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     throw new MinevoError(ErrorCode.InvalidOptions, `pointSource.fitJitter must be a finite number ≥ 0, got ${quote(fitJitter)}`, { field: "pointSource.fitJitter" });
   }
   const chains = Math.max(given.kind === "smc" ? 2 : 1, Math.round(fraction * numPoints));
+  const fitJitterMaxDrop = given.fitJitterMaxDrop === undefined ? undefined : positiveOption(given.fitJitterMaxDrop, "pointSource.fitJitterMaxDrop", false);
   if (given.kind === "smc") {
     const reference = positiveOption(given.reference ?? pointScale, "pointSource.reference", false);
     const movesPerStage = positiveOption(given.movesPerStage ?? smcPointDefaults.movesPerStage, "pointSource.movesPerStage", true);
@@ -665,7 +668,6 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
         );
       }
     }
-    const fitJitterMaxDrop = given.fitJitterMaxDrop === undefined ? undefined : positiveOption(given.fitJitterMaxDrop, "pointSource.fitJitterMaxDrop", false);
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
     return {
       kind: "smc" as const,
@@ -691,6 +693,7 @@ function resolvePointSource(source: OuSamplerOptions["pointSource"], numPoints: 
     steps: given.steps ?? malaPointDefaults.steps,
     restartBelow: given.restartBelow ?? defaultRestartMargin(dim),
     fitJitter,
+    ...(fitJitterMaxDrop !== undefined ? { fitJitterMaxDrop } : {}),
     // Recorded only when not the default, so the settings (and checkpoints) of runs without it stay as they were.
     ...(stepAdaptation === "per-chain" ? { stepAdaptation } : {}),
   };
@@ -967,8 +970,7 @@ export async function runOuSampler<
           // the initial mass), more if the collocation points have more.
           const jittered = defensive === undefined ? numExtra : Math.round(numExtra * Math.min(chainPoints.length / (numPoints * d), 1 - defensive.weight));
           const jitter = random.derive("fit-jitter").fillNormal(new Float64Array(jittered * d), 0, pointSource.fitJitter);
-          const maxDrop = pointSource.kind === "smc" ? pointSource.fitJitterMaxDrop : undefined;
-          if (maxDrop !== undefined) await shrinkJitter(tf, target, chainPoints, jitter, maxDrop);
+          if (pointSource.fitJitterMaxDrop !== undefined) await shrinkJitter(tf, target, chainPoints, jitter, pointSource.fitJitterMaxDrop);
           for (let i = 0; i < jittered * d; i++) fitPoints[i] = (chainPoints[i % chainPoints.length] as number) + (jitter[i] as number);
         }
         fitPoints.set(points, numExtra * d);

@@ -204,9 +204,9 @@ describe("smcPoints", () => {
       /pointSource.tailTemperature needs at least 2 points beside the 99 particles at β = 1 \(numPoints 100, fraction 0.99\): lower pointSource.fraction/,
     );
   });
-  it("pointSource \"smc\" with fitJitterMaxDrop: fit points within each particle's local width, the same points where π is wide", { timeout: 120_000 }, async () => {
+  it("pointSource \"smc\" (and \"mala\") with fitJitterMaxDrop: fit points within each particle's local width, the same points where π is wide", { timeout: 120_000 }, async () => {
     /** log π̃ at every fit point, recorded through initialCondition (the fit evaluates it there once). */
-    const fitValues = async (sigma: number, pointSource: Omit<SmcPointSource, "kind">) => {
+    const fitValues = async (sigma: number, pointSource: Omit<SmcPointSource, "kind">, kind: "smc" | "mala" = "smc") => {
       const target = registries.target.create("gaussian", { mean: [0, 0], covariance: [[sigma ** 2, 0], [0, sigma ** 2]] }) as SamplingTarget;
       const logDensity = (x: Float64Array) => -(x[0]! ** 2 + x[1]! ** 2) / (2 * sigma ** 2) - Math.log(2 * Math.PI * sigma ** 2);
       const values: number[] = [];
@@ -220,7 +220,7 @@ describe("smcPoints", () => {
         numPoints: 300,
         numExtraFitPoints: 100,
         fitIterations: 1,
-        pointSource: { kind: "smc", reference: 6, movesPerStage: 10, fraction: 1, ...pointSource },
+        pointSource: kind === "smc" ? { kind: "smc", reference: 6, movesPerStage: 10, fraction: 1, ...pointSource } : { kind: "mala", steps: 50, fraction: 1, ...pointSource },
         seed: 4,
       });
       // The first 100 fit points are the jittered ones, then the 300 collocation points (the particles).
@@ -239,7 +239,12 @@ describe("smcPoints", () => {
     const wideFixed = await fitValues(10, {});
     const wideLocal = await fitValues(10, { fitJitterMaxDrop: 5 });
     expect(wideLocal.points).toEqual(wideFixed.points);
+    // The same for the MALA source's chain points.
+    const mala = await fitValues(0.05, { fitJitterMaxDrop: 5 }, "mala");
+    expect(Math.min(...mala.extra)).toBeGreaterThanOrEqual(Math.min(...mala.particles) - 5);
+    expect(mala.settings["pointSource"]).toMatchObject({ kind: "mala", fitJitterMaxDrop: 5 });
     const target = registries.target.create("gaussian", { mean: [0, 0], covariance: [[1, 0], [0, 1]] }) as SamplingTarget;
+    await expect(runOuSampler({ tf, target, pointSource: { kind: "mala", fitJitterMaxDrop: -1 } })).rejects.toThrow(/pointSource.fitJitterMaxDrop must be a positive number, got -1/);
     await expect(runOuSampler({ tf, target, pointSource: { kind: "smc", fitJitterMaxDrop: 0 } })).rejects.toThrow(/pointSource.fitJitterMaxDrop must be a positive number, got 0/);
   });
 });
