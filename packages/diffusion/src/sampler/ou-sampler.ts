@@ -76,7 +76,8 @@ import { smcPointDefaults, smcPoints, type SmcStage } from "./smc-points.js";
 import { defensiveValues, resolveDefensive, type DefensiveOptions } from "./defensive.js";
 import { resolveStandardize, standardizingPilot, type StandardizeOptions } from "./standardize.js";
 import { affineTarget, affineToX, affineToZ, type AffineMap } from "../targets/affine-target.js";
-import { resolveSmoothing, smoothedTarget, type SmoothingOptions } from "./smoothing.js";
+import { resolveSmoothing, smoothedTarget, type ResolvedSmoothing, type SmoothingOptions } from "./smoothing.js";
+import { denoiseByLaplace, laplaceSmoothedTarget } from "./laplace.js";
 
 export interface OuSamplerOptions<
   NN extends PluginName<"network"> = PluginName<"network">,
@@ -313,9 +314,13 @@ export interface OuSamplerDiagnostics {
 }
 
 export interface OuSamplerResult {
-  /** x₀, M×d row-major (the raw reverse-flow draws, before any resampling). */
+  /** x₀, M×d row-major (the raw reverse-flow draws, before any resampling; with smoothing method "laplace", the draws y carried back from them). */
   readonly samples: Float64Array;
-  /** log q₀(x₀): the sampler's exact log-density at its draws (with `defensiveLatent`, the mixture's push-forward). */
+  /**
+   * log q₀(x₀): the sampler's exact log-density at its draws (with `defensiveLatent`, the mixture's
+   * push-forward). With smoothing method "laplace", log q₀(x) + log g(y | x) − log N(x; y, s²I) at
+   * the pair (x, y) a sample y came from: the extended proposal's density over the blur kernel.
+   */
   readonly logProposalDensity: Float64Array;
   /** log π̃(x₀). */
   readonly logTargetDensity: Float64Array;
@@ -365,7 +370,14 @@ export interface OuSamplerResult {
    * behind each blurred value (its median and minimum; absent after a resume past the fit). A
    * minimum near 1 means the blur is wide for π̃'s gradients there and the estimate is noisy.
    */
-  readonly smoothing?: Required<SmoothingOptions> & { readonly medianEffectiveDraws?: number; readonly minEffectiveDraws?: number };
+  readonly smoothing?: ResolvedSmoothing & {
+    readonly medianEffectiveDraws?: number;
+    readonly minEffectiveDraws?: number;
+    /** With method "laplace": the Newton iterations the posterior's modes took (fit points, then draws) and the points left unconverged. */
+    readonly newton?: { readonly fit?: { readonly iterations: number; readonly unconverged: number }; readonly draws?: { readonly iterations: number; readonly unconverged: number } };
+  };
+  /** With smoothing method "laplace": the reverse flow's draws x of the model of π_s, M×d, which `samples` (y) were drawn from. */
+  readonly blurredSamples?: Float64Array;
   /** The defensive latent law the draws came from, when one was given. */
   readonly defensiveLatent?: LatentMixture;
   /**
@@ -978,7 +990,11 @@ export async function runOuSampler<
           return { points: fitPoints, target: options.initialCondition ?? (await batchedInitialCondition(tf, target, fitPoints, shift)) };
         }
         let values: { readonly logDensity: Float64Array; readonly score: Float64Array };
-        if (smoothing !== undefined) {
+        if (smoothing?.method === "laplace") {
+          const blurred = await laplaceSmoothedTarget(tf, target, fitPoints, smoothing, random.derive("smoothing-draws"));
+          smoothingReport = { ...smoothing, ...drawStatistics(blurred.effectiveDraws), newton: { fit: { iterations: blurred.newtonIterations, unconverged: blurred.unconverged } } };
+          values = blurred;
+        } else if (smoothing !== undefined) {
           const blurred = await smoothedTarget(tf, target, fitPoints, smoothing, random.derive("smoothing-draws"));
           smoothingReport = { ...smoothing, ...drawStatistics(blurred.effectiveDraws) };
           values = blurred;
@@ -1107,13 +1123,29 @@ export async function runOuSampler<
       // 4. Importance weights against the formula.
       start = performance.now();
       progress?.({ stage: "weights" });
-      const { logDensity: logTargetDensity } = await evaluateTarget(tf, target, flow.samples, numSamples);
+      // With the Laplace blur each draw x of the model of π_s is carried back to a draw y of π, and
+      // the pair weighted π̃(y)N(x; y, s²I)/(q₀(x)g(y | x)): the proposal's density at y is
+      // reported as q₀(x)g(y | x)/N(x; y, s²I), so that log w = log π̃(y) − log q as ever.
+      let samples = flow.samples;
+      let logProposalDensity = flow.logDensity;
+      let logTargetDensity: Float64Array;
+      if (smoothing?.method === "laplace") {
+        const denoised = await denoiseByLaplace(tf, target, flow.samples, smoothing.scale, random.derive("denoise"));
+        samples = denoised.samples;
+        logTargetDensity = denoised.logTargetDensity;
+        logProposalDensity = flow.logDensity.map((v, j) => v - (denoised.logCorrection[j] as number));
+        const newton = { iterations: denoised.newtonIterations, unconverged: denoised.unconverged };
+        const report: NonNullable<OuSamplerResult["smoothing"]> = smoothingReport ?? smoothing;
+        smoothingReport = { ...report, newton: { ...report.newton, draws: newton } };
+      } else {
+        logTargetDensity = (await evaluateTarget(tf, target, flow.samples, numSamples)).logDensity;
+      }
       const logWeights = new Float64Array(numSamples);
-      for (let j = 0; j < numSamples; j++) logWeights[j] = (logTargetDensity[j] as number) - (flow.logDensity[j] as number);
+      for (let j = 0; j < numSamples; j++) logWeights[j] = (logTargetDensity[j] as number) - (logProposalDensity[j] as number);
       const weights = importanceWeights(logWeights);
       const indices = systematicResample(logWeights, random.derive("resample"));
       const resampled = new Float64Array(numSamples * d);
-      indices.forEach((j, k) => resampled.set(flow.samples.subarray(j * d, (j + 1) * d), k * d));
+      indices.forEach((j, k) => resampled.set(samples.subarray(j * d, (j + 1) * d), k * d));
       const chain = independenceMetropolisHastings(logWeights, random.derive("chain"));
       const weightSeconds = (performance.now() - start) / 1000;
       const networkJson = solver.network.toJSON(fit.parameters);
@@ -1122,8 +1154,8 @@ export async function runOuSampler<
       const logJacobian = map === undefined ? 0 : map.scale.reduce((sum, s) => sum + Math.log(s), 0);
       const inX = (logDensity: Float64Array): Float64Array => (logJacobian === 0 ? logDensity : logDensity.map((v) => v - logJacobian));
       return {
-        samples: toX(flow.samples),
-        logProposalDensity: inX(flow.logDensity),
+        samples: toX(samples),
+        logProposalDensity: inX(logProposalDensity),
         logTargetDensity: inX(logTargetDensity),
         logWeights,
         normalisedWeights: weights.normalisedWeights,
@@ -1146,6 +1178,7 @@ export async function runOuSampler<
         form,
         collocationPoints: map === undefined ? Float64Array.from(points) : toX(points),
         ...(smoothing !== undefined ? { smoothing: smoothingReport ?? smoothing } : {}),
+        ...(smoothing?.method === "laplace" ? { blurredSamples: toX(flow.samples) } : {}),
         ...(defensiveLatent !== undefined ? { defensiveLatent } : {}),
         ...(map !== undefined ? { standardization: { shift: Float64Array.from(map.shift), scale: Float64Array.from(map.scale), ...(pilotReport !== undefined ? { pilot: pilotReport } : {}) } } : {}),
       };

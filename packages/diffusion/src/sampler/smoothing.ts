@@ -29,27 +29,47 @@ import { ErrorCode, MinevoError, quote, type RandomStream, type SamplingTarget, 
 export interface SmoothingOptions {
   /** s, the standard deviation of the Gaussian blur. */
   readonly scale: number;
-  /** K, the number of draws z (even: antithetic pairs). Default 256. */
+  /** K, the number of draws (even: antithetic pairs). Default 256, or 16 with `method: "laplace"`. */
   readonly draws?: number;
+  /**
+   * How the blur is estimated and removed. "draws" (the default): the fit's values from the blur's
+   * own draws x − s z, and the importance weights π̃(x)/q₀(x) at the model's draws x. "laplace":
+   * draws of the blur's posterior p(y | x) by Laplace's method, for the fit's values and to carry
+   * each model draw x back to a draw y of π, weighted π̃(y)N(x; y, s²I)/(q₀(x)g(y | x))
+   * (laplace.ts) — for targets with features narrower than s, such as a funnel's neck, where the
+   * plain weights lose them. The returned samples are then the y.
+   */
+  readonly method?: "draws" | "laplace";
 }
 
-export const smoothingDefaults = { draws: 256 } as const;
+export const smoothingDefaults = { draws: 256, laplaceDraws: 16 } as const;
+
+/** `smoothing` resolved: method "laplace" is named, the default "draws" is not (a run's settings as before). */
+export interface ResolvedSmoothing {
+  readonly scale: number;
+  readonly draws: number;
+  readonly method?: "laplace";
+}
 
 /** `smoothing` checked, with its defaults; undefined: none. */
-export function resolveSmoothing(value: unknown): Required<SmoothingOptions> | undefined {
+export function resolveSmoothing(value: unknown): ResolvedSmoothing | undefined {
   if (value === undefined) return undefined;
   const given = typeof value === "number" ? { scale: value } : value;
   if (typeof given !== "object" || given === null) {
     throw new MinevoError(ErrorCode.InvalidOptions, `smoothing must be a blur scale s > 0 or { scale, draws }, got ${quote(value)}`, { field: "smoothing" });
   }
-  const { scale, draws = smoothingDefaults.draws } = given as { scale?: unknown; draws?: unknown };
+  const { scale, method = "draws", ...rest } = given as { scale?: unknown; draws?: unknown; method?: unknown };
+  if (method !== "draws" && method !== "laplace") {
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing.method must be "draws" or "laplace", got ${quote(method)}`, { field: "smoothing.method" });
+  }
+  const draws = rest.draws ?? (method === "laplace" ? smoothingDefaults.laplaceDraws : smoothingDefaults.draws);
   if (typeof scale !== "number" || !(scale > 0) || !Number.isFinite(scale)) {
     throw new MinevoError(ErrorCode.InvalidOptions, `smoothing.scale must be a finite number > 0 (the blur's standard deviation), got ${quote(scale)}`, { field: "smoothing.scale" });
   }
   if (typeof draws !== "number" || !Number.isSafeInteger(draws) || draws < 2 || draws % 2 !== 0) {
     throw new MinevoError(ErrorCode.InvalidOptions, `smoothing.draws must be an even integer ≥ 2 (antithetic pairs), got ${quote(draws)}`, { field: "smoothing.draws" });
   }
-  return { scale, draws };
+  return method === "laplace" ? { scale, draws, method } : { scale, draws };
 }
 
 export interface SmoothedValues {
@@ -65,7 +85,7 @@ export interface SmoothedValues {
 const batchRows = 1 << 15;
 
 /** log π̃_s and its score at `points` (count×d), by the fixed antithetic draws of `random`. */
-export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, points: Float64Array, options: Required<SmoothingOptions>, random: RandomStream): Promise<SmoothedValues> {
+export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, points: Float64Array, options: { readonly scale: number; readonly draws: number }, random: RandomStream): Promise<SmoothedValues> {
   const d = target.dim;
   const count = points.length / d;
   const { scale, draws } = options;
