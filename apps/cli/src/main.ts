@@ -50,6 +50,12 @@ function sampleOptions(command: Command): Command {
     .option("--fit-jitter-max-drop <Δ>", "with --point-source mala or smc: move a fit point back toward its source point (its jitter halved, up to 12 times) while log π̃ there is more than Δ below the particle's — fit points within the local width where π is narrow (default none)")
     .option("--defensive-latent <scale,weight>", "draw a share weight of the latent samples at T from N(0, scale²I) instead of N(0, I): heavier proposal tails, exact densities, unbiased weights (default none)")
     .option("--point-scale <s>", "broad collocation points (and chain starts, the SMC's reference) from N(0, s²I) (default 2)")
+    .addOption(
+      new Option("--smoothing-method <m>", "with --smoothing: draws (blurred copies for the fit, weights π̃(x)/q₀(x)) or laplace (the blur's posterior by Laplace's method, each draw carried back to one of π̃: for features narrower than s, such as a funnel's neck) (default draws)").choices([
+        "draws",
+        "laplace",
+      ]),
+    )
     .addOption(new Option("--fit-gram-precision <p>", "the initial fit's Gram matrix JᵀJ: float64 for networks whose columns are nearly constant over the points, e.g. additive (default auto)").choices(["auto", "float64", "float32"]))
     .option("--extra-fit-points <k>", "fit points from N(0, 3²I) besides the collocation points (default 2000)")
     .option("--weight-decay <w>", "weight decay of the initial fit (default 1e-4)")

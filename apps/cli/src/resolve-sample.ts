@@ -43,6 +43,7 @@ export interface SampleCommandLine {
   readonly defensiveLatent?: string;
   readonly pointScale?: string;
   readonly fitGramPrecision?: string;
+  readonly smoothingMethod?: string;
   readonly standardize?: boolean;
   readonly defensive?: string;
   readonly standardizeReference?: string;
@@ -68,6 +69,11 @@ export interface SampleCommandLine {
 function pointSourceFlag(text: string | undefined): "broad" | "mala" | "smc" | undefined {
   if (text === undefined || text === "broad" || text === "mala" || text === "smc") return text;
   throw new MinevoError(ErrorCode.InvalidArgument, `--point-source must be broad, mala or smc, got ${quote(text)}`, { flag: "point-source" });
+}
+
+function smoothingMethodFlag(text: string | undefined): "draws" | "laplace" | undefined {
+  if (text === undefined || text === "draws" || text === "laplace") return text;
+  throw new MinevoError(ErrorCode.InvalidArgument, `--smoothing-method must be draws or laplace, got ${quote(text)}`, { flag: "smoothing-method" });
 }
 
 function gramPrecisionFlag(text: string | undefined): "auto" | "float64" | "float32" | undefined {
@@ -187,6 +193,7 @@ export function flagsToConfig(line: SampleCommandLine, cwd: string): SampleFlags
     pointScale: positiveFlag("point-scale", line.pointScale),
     fitGramPrecision: gramPrecisionFlag(line.fitGramPrecision),
     smoothing: positiveFlag("smoothing", line.smoothing),
+    smoothingMethod: smoothingMethodFlag(line.smoothingMethod),
     standardize: standardizeFlags(line.standardize, line.standardizeReference),
     defensive: fractionFlag("defensive", line.defensive),
     extraFitPoints: integerFlag("extra-fit-points", line.extraFitPoints, 0),
@@ -239,6 +246,9 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
       }
     }
   }
+  if ((input.smoothingMethod ?? sampleDefaults.smoothingMethod) !== sampleDefaults.smoothingMethod && (input.smoothing ?? null) === null) {
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothingMethod = ${quote(input.smoothingMethod)} needs a blur to remove: give smoothing s (--smoothing s), or drop smoothingMethod`, { field: "smoothingMethod" });
+  }
   return {
     command: "sample",
     target,
@@ -256,6 +266,7 @@ export async function resolveSampleConfig(input: SampleConfigInput): Promise<Res
     pointScale: input.pointScale ?? sampleDefaults.pointScale,
     fitGramPrecision: input.fitGramPrecision ?? sampleDefaults.fitGramPrecision,
     smoothing: input.smoothing ?? sampleDefaults.smoothing,
+    smoothingMethod: input.smoothingMethod ?? sampleDefaults.smoothingMethod,
     defensive: input.defensive ?? sampleDefaults.defensive,
     standardize:
       input.standardize === undefined || input.standardize === null || input.standardize === false

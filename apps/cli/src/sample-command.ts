@@ -195,7 +195,7 @@ export async function runSample(run: SampleRun): Promise<SampleSummary> {
         : { kind: config.pointSource, fraction: config.pointFraction, fitJitter: config.fitJitter, ...(config.fitJitterMaxDrop !== null ? { fitJitterMaxDrop: config.fitJitterMaxDrop } : {}) },
     // Passed only when chosen, so that the checkpoints of runs without it keep their fingerprint.
     ...(config.fitGramPrecision !== "auto" ? { fitGramPrecision: config.fitGramPrecision } : {}),
-    ...(config.smoothing !== null ? { smoothing: config.smoothing } : {}),
+    ...(config.smoothing !== null ? { smoothing: config.smoothingMethod === "laplace" ? { scale: config.smoothing, method: "laplace" as const } : config.smoothing } : {}),
     ...(config.standardize !== null ? { standardize: config.standardize } : {}),
     ...(config.defensive !== null ? { defensive: { weight: config.defensive } } : {}),
     ...(config.defensiveLatent !== null ? { defensiveLatent: config.defensiveLatent } : {}),

@@ -53,6 +53,8 @@ export const sampleConfigSchema = z.strictObject({
   fitGramPrecision: z.enum(["auto", "float64", "float32"]).optional(),
   /** s: fit log(π̃ ∗ N(0, s²I)) instead of log π̃ (runOuSampler's smoothing); null: none. */
   smoothing: z.number().positive().finite().nullable().optional(),
+  /** How the blur is estimated and removed (runOuSampler's smoothing.method); needs smoothing. */
+  smoothingMethod: z.enum(["draws", "laplace"]).optional(),
   /** w: fit log(π̃ + c·N(0, 4I)), the initial density (1 − w)π + w·N(0, 4I) (runOuSampler's defensive); null: none. */
   defensive: z.number().gt(0).lt(1).nullable().optional(),
   /**
@@ -118,6 +120,7 @@ export interface ResolvedSampleConfig {
   readonly fitGramPrecision: "auto" | "float64" | "float32";
   /** null: no blur. */
   readonly smoothing: number | null;
+  readonly smoothingMethod: "draws" | "laplace";
   /** null: no floor. */
   readonly defensive: number | null;
   /** null: in x. */
@@ -155,6 +158,7 @@ export const sampleDefaults = {
   pointScale: samplerPointDefaults.pointScale,
   fitGramPrecision: "auto",
   smoothing: null,
+  smoothingMethod: "draws",
   standardize: null,
   defensive: null,
   extraFitPoints: 2000,

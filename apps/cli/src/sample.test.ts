@@ -202,6 +202,25 @@ describe("minevo sample --smoothing", () => {
     expect(result.essFraction as number).toBeGreaterThan(0.4);
   });
 
+  it("with --smoothing-method laplace carries the draws back to the target's own", async () => {
+    const run = join(dir, "smoothing-laplace");
+    const outcome = await runCli([
+      "sample", "--target", "gaussian", "--target-option", "mean=[1,-1]", "--target-option", "diagonal=[0.5,2]", "--smoothing", "0.6", "--smoothing-method", "laplace",
+      "--backend", "cpu", "--samples", "1000", "--points", "150", "--extra-fit-points", "150", "--fit-iterations", "30", "--point-source", "mala",
+      "--network-option", "hiddenWidths=[8]", "--sketch", "dense", "--no-plots", "--quiet", "--out", run,
+    ]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const result = readJson(join(run, "result.json"));
+    expect(result.config).toMatchObject({ smoothing: 0.6, smoothingMethod: "laplace" });
+    expect(result.smoothing).toMatchObject({ scale: 0.6, draws: 16, method: "laplace" });
+    const exact = result.exact as { logZError: number; meanError: number[] };
+    expect(Math.abs(exact.logZError)).toBeLessThan(0.05);
+    for (const e of exact.meanError) expect(Math.abs(e)).toBeLessThan(0.15);
+    // The pair's weight is π_s(x)/q₀(x) for a Gaussian: nearly equal weights (the blurred draws of the
+    // test above stay below 0.99).
+    expect(result.essFraction as number).toBeGreaterThan(0.99);
+  });
+
   it("refuses --smoothing with --condition and a non-positive blur, naming the flag", async () => {
     const conditional = await runCli(["sample", "--target", "joint-gaussian", "--condition", "y=0.5", "--smoothing", "0.5", "--backend", "cpu", "--no-plots", "--out", join(dir, "smoothing-conditional")]);
     expect(conditional.code).not.toBe(0);
@@ -209,6 +228,9 @@ describe("minevo sample --smoothing", () => {
     const negative = await runCli(["sample", "--smoothing", "-1", "--backend", "cpu", "--no-plots", "--out", join(dir, "smoothing-negative")]);
     expect(negative.code).not.toBe(0);
     expect(negative.stderr).toMatch(/--smoothing/);
+    const methodAlone = await runCli(["sample", "--smoothing-method", "laplace", "--backend", "cpu", "--no-plots", "--out", join(dir, "smoothing-method-alone")]);
+    expect(methodAlone.code).not.toBe(0);
+    expect(methodAlone.stderr).toMatch(/smoothingMethod = "laplace" needs a blur to remove: give smoothing s \(--smoothing s\)/);
   });
 });
 
