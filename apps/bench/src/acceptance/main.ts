@@ -73,6 +73,9 @@ interface SamplerCaseResult {
     readonly essFraction: number;
     readonly logZ: number;
     readonly logZForward: number;
+    /** The sampler's flow-consistency and terminal-spread checks' values (each ≤ its bound, 10, or the run was refused); absent in cases recorded before they were kept. */
+    readonly flowInconsistency?: number;
+    readonly terminalSpread?: number;
     readonly forward: { readonly status: string; readonly acceptedSteps: number; readonly rejectedSteps: number; readonly rhsEvaluations: number };
     readonly timings: Record<string, number>;
     readonly fitWarnings: readonly string[];
@@ -238,7 +241,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
   const { energyFloor, energyOf } = energyReference(target, random);
   const mneEnergy = energyOf(resampleRows(result.samples, result.logWeights, d, energyDraws, random.derive("energy-resample")));
   log(`  ${spec.name} ${coordinateQuantiles(result.samples, result.normalisedWeights, d)}`);
-  log(`${spec.name}: MNE ${mneSeconds.toFixed(0)} s, ESS/M ${result.essFraction.toFixed(4)}, log Ẑ ${result.logZ.toFixed(4)} (forward ${result.logZForward.toFixed(4)}), ${spec.error.label} = ${targetError.toFixed(4)}`);
+  log(`${spec.name}: MNE ${mneSeconds.toFixed(0)} s, ESS/M ${result.essFraction.toFixed(4)}, log Ẑ ${result.logZ.toFixed(4)} (forward ${result.logZForward.toFixed(4)}), flow inconsistency ${result.flowInconsistency.toFixed(3)}, terminal spread ${result.terminalSpread.toFixed(3)}, ${spec.error.label} = ${targetError.toFixed(4)}`);
   const rows: MethodRow[] = [
     {
       method: "MNE",
@@ -260,7 +263,7 @@ async function runSamplerCase(spec: SamplerCase, seed: number, checkpointFile?: 
     errorLabel: spec.error.label,
     numSamples,
     ...(energyFloor !== undefined ? { energyFloor } : {}),
-    mne: { essFraction: result.essFraction, logZ: result.logZ, logZForward: result.logZForward, forward: result.forward, timings: result.timings, fitWarnings: result.fit.warnings },
+    mne: { essFraction: result.essFraction, logZ: result.logZ, logZForward: result.logZForward, flowInconsistency: result.flowInconsistency, terminalSpread: result.terminalSpread, forward: result.forward, timings: result.timings, fitWarnings: result.fit.warnings },
     rows: [...rows],
     criteria,
   });
@@ -364,7 +367,7 @@ function samplerReport(r: SamplerCaseResult): string {
   const lines = [
     `#### ${r.name}`,
     "",
-    `Target: ${r.target}. Recipe: ${r.recipeNote}.${r.recipeOverride !== undefined ? ` **This run overrode the recipe with \`${JSON.stringify(r.recipeOverride)}\`** (bench:acceptance --override).` : ""} M = ${r.numSamples}. MNE log Ẑ ${format(r.mne.logZ)} (forward estimate ${format(r.mne.logZForward)}), ESS/M ${format(r.mne.essFraction)}.` +
+    `Target: ${r.target}. Recipe: ${r.recipeNote}.${r.recipeOverride !== undefined ? ` **This run overrode the recipe with \`${JSON.stringify(r.recipeOverride)}\`** (bench:acceptance --override).` : ""} M = ${r.numSamples}. MNE log Ẑ ${format(r.mne.logZ)} (forward estimate ${format(r.mne.logZForward)}), ESS/M ${format(r.mne.essFraction)}.${r.mne.flowInconsistency !== undefined ? ` Checks: flow inconsistency ${format(r.mne.flowInconsistency)}, terminal spread ${format(r.mne.terminalSpread ?? Number.NaN)}.` : ""}` +
       (r.mne.fitWarnings.length > 0 ? ` Fit warnings: ${r.mne.fitWarnings.join("; ")}.` : ""),
     "",
     ...r.criteria.map((c) => `- ${c.name} = ${format(c.value)} (criterion ${c.bound}): ${verdict(c.pass)}`),
