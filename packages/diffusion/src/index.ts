@@ -100,7 +100,9 @@ export type { DefensiveOptions } from "./sampler/defensive.js";
 export type { StandardizeOptions, StandardizingPilot, StandardizingPilotOptions } from "./sampler/standardize.js";
 export type { SmcPointsOptions, SmcPoints, SmcStage } from "./sampler/smc-points.js";
 export { smoothedTarget, smoothingDefaults } from "./sampler/smoothing.js";
-export type { SmoothingOptions, SmoothedValues } from "./sampler/smoothing.js";
+export type { SmoothingOptions, SmoothedValues, ResolvedSmoothing } from "./sampler/smoothing.js";
+export { blurPosterior, denoiseByLaplace, laplaceSmoothedTarget } from "./sampler/laplace.js";
+export type { BlurPosterior, BlurPosteriorOptions } from "./sampler/laplace.js";
 export { encodeCheckpoint, decodeCheckpoint } from "./sampler/checkpoint.js";
 export type { OuSamplerCheckpoint, OuSamplerPhase, OuSamplerForwardStep } from "./sampler/checkpoint.js";
 

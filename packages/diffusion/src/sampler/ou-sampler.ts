@@ -166,7 +166,11 @@ export interface OuSamplerOptions<
    * the blurred target and the importance weights π̃/q₀ remove the blur; log Ẑ is unchanged in
    * expectation. For targets whose log-density has features narrower than the network can carry
    * (kinks between narrow modes, thin curved valleys): the blur caps the curvature at 1/s²
-   * (sampler/smoothing.ts, docs/design.md). Default: none.
+   * (sampler/smoothing.ts, docs/design.md). With `method: "laplace"` the blur's posterior
+   * p(y | x) is fitted by Laplace's method, for the fit's blurred values (`draws` default 16) and
+   * to carry each draw x back to a draw y of π, weighted π̃(y)N(x; y, s²I)/(q₀(x)g(y | x)): then
+   * features narrower than s (a funnel's neck) are kept, where the plain weights π̃/q₀ lose them
+   * (sampler/laplace.ts). Default: none.
    */
   readonly smoothing?: number | SmoothingOptions;
   /** Extra fit points from N(0, fitPointScale²I), besides the collocation points. Default 2000 and 3. */
@@ -322,9 +326,9 @@ export interface OuSamplerResult {
    * the pair (x, y) a sample y came from: the extended proposal's density over the blur kernel.
    */
   readonly logProposalDensity: Float64Array;
-  /** log π̃(x₀). */
+  /** log π̃ at `samples`. */
   readonly logTargetDensity: Float64Array;
-  /** log w = log π̃(x₀) − log q₀(x₀). */
+  /** log w = log π̃ − log q at `samples` (log π̃(x₀) − log q₀(x₀) unless smoothing method "laplace"). */
   readonly logWeights: Float64Array;
   readonly normalisedWeights: Float64Array;
   /** log Ẑ = log mean w. */

@@ -87,7 +87,11 @@ describe("smoothedTarget", () => {
     expect(() => resolveSmoothing(0)).toThrow(/smoothing.scale must be a finite number > 0.*got 0/);
     expect(() => resolveSmoothing(Number.NaN)).toThrow(/smoothing.scale/);
     expect(() => resolveSmoothing({ scale: 0.5, draws: 3 })).toThrow(/smoothing.draws must be an even integer ≥ 2.*got 3/);
-    expect(() => resolveSmoothing("wide")).toThrow(/smoothing must be a blur scale s > 0 or \{ scale, draws \}, got "wide"/);
+    expect(() => resolveSmoothing("wide")).toThrow(/smoothing must be a blur scale s > 0 or \{ scale, draws, method \}, got "wide"/);
+    expect(() => resolveSmoothing({ scale: 0.5, method: "exact" })).toThrow(/smoothing.method must be "draws" or "laplace", got "exact"/);
+    expect(resolveSmoothing({ scale: 0.5, method: "laplace" })).toEqual({ scale: 0.5, draws: 16, method: "laplace" });
+    // The default method is not named, so the settings of earlier runs (and their checkpoints) stay as they were.
+    expect(resolveSmoothing({ scale: 0.5, method: "draws" })).toEqual({ scale: 0.5, draws: 256 });
   });
 });
 

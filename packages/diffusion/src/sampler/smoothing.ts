@@ -56,7 +56,7 @@ export function resolveSmoothing(value: unknown): ResolvedSmoothing | undefined 
   if (value === undefined) return undefined;
   const given = typeof value === "number" ? { scale: value } : value;
   if (typeof given !== "object" || given === null) {
-    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing must be a blur scale s > 0 or { scale, draws }, got ${quote(value)}`, { field: "smoothing" });
+    throw new MinevoError(ErrorCode.InvalidOptions, `smoothing must be a blur scale s > 0 or { scale, draws, method }, got ${quote(value)}`, { field: "smoothing" });
   }
   const { scale, method = "draws", ...rest } = given as { scale?: unknown; draws?: unknown; method?: unknown };
   if (method !== "draws" && method !== "laplace") {
