@@ -104,6 +104,9 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
   }
   const count = x.length / d;
   const maxIterations = options.maxIterations ?? 40;
+  if (!Number.isSafeInteger(maxIterations) || maxIterations < 0) {
+    throw new MinevoError(ErrorCode.InvalidArgument, `blurPosterior: maxIterations must be a non-negative integer, got ${quote(maxIterations)}`);
+  }
   const s2 = scale * scale;
   const h = 0.01 * scale;
   const floor = 0.5 / s2;
@@ -231,6 +234,45 @@ export function drawFromPosterior(posterior: BlurPosterior, epsilon: Float64Arra
   return -0.5 * e2 - 0.5 * d * Math.log(2 * Math.PI) + (posterior.halfLogDetPrecision[point] as number);
 }
 
+/** Points per call of blurPosterior: its work arrays ((2d + 1)·d numbers per point, and d² for g) stay near 2²² numbers. */
+function pointsPerBlock(d: number): number {
+  return Math.max(1, Math.floor((1 << 22) / (d * (2 * d + 1) + d * d)));
+}
+
+/**
+ * `draws` draws y of g(· | x) per point of `x` (ε for point j's k-th draw from `epsilon(j, k)`),
+ * and log g at each, the posteriors fitted block by block so that memory stays bounded in d.
+ */
+async function drawPosteriors(
+  tf: TensorFlow,
+  target: SamplingTarget,
+  x: Float64Array,
+  scale: number,
+  draws: number,
+  epsilon: (point: number, draw: number) => Float64Array,
+  block: number,
+): Promise<{ ys: Float64Array; logG: Float64Array; iterations: number; unconverged: number }> {
+  const d = target.dim;
+  const count = x.length / d;
+  const ys = new Float64Array(count * draws * d);
+  const logG = new Float64Array(count * draws);
+  let iterations = 0;
+  let unconverged = 0;
+  for (let first = 0; first < count; first += block) {
+    const n = Math.min(block, count - first);
+    const posterior = await blurPosterior(tf, target, x.subarray(first * d, (first + n) * d), scale);
+    iterations = Math.max(iterations, posterior.iterations);
+    unconverged += posterior.unconverged;
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < draws; k++) {
+        const row = (first + j) * draws + k;
+        logG[row] = drawFromPosterior(posterior, epsilon(first + j, k), j, ys.subarray(row * d, (row + 1) * d));
+      }
+    }
+  }
+  return { ys, logG, iterations, unconverged };
+}
+
 /** log N(x; y, s²I). */
 function logBlurKernel(x: Float64Array, y: Float64Array, scale: number): number {
   let r2 = 0;
@@ -249,24 +291,19 @@ export async function laplaceSmoothedTarget(
   points: Float64Array,
   options: { readonly scale: number; readonly draws: number },
   random: RandomStream,
+  /** Points per Newton batch (default: memory near 2²² numbers); the results do not depend on it. */
+  block: number = pointsPerBlock(target.dim),
 ): Promise<{ logDensity: Float64Array; score: Float64Array; effectiveDraws: Float64Array; newtonIterations: number; unconverged: number }> {
   const d = target.dim;
   const count = points.length / d;
   const { scale, draws } = options;
-  const posterior = await blurPosterior(tf, target, points, scale);
   const half = random.fillNormal(new Float64Array((draws / 2) * d), 0, 1);
   const epsilon = new Float64Array(draws * d);
   for (let i = 0; i < half.length; i++) {
     epsilon[i] = half[i] as number;
     epsilon[half.length + i] = -(half[i] as number);
   }
-  const ys = new Float64Array(count * draws * d);
-  const logG = new Float64Array(count * draws);
-  for (let j = 0; j < count; j++) {
-    for (let k = 0; k < draws; k++) {
-      logG[j * draws + k] = drawFromPosterior(posterior, epsilon.subarray(k * d, (k + 1) * d), j, ys.subarray((j * draws + k) * d, (j * draws + k + 1) * d));
-    }
-  }
+  const { ys, logG, iterations, unconverged } = await drawPosteriors(tf, target, points, scale, draws, (_, k) => epsilon.subarray(k * d, (k + 1) * d), block);
   const { value } = await scoreAndValue(tf, target, ys, `a draw of the blur's posterior, smoothing scale ${scale}`);
   const logDensity = new Float64Array(count);
   const score = new Float64Array(count * d);
@@ -296,7 +333,7 @@ export async function laplaceSmoothedTarget(
     logDensity[j] = max + Math.log(sum) - Math.log(draws);
     effectiveDraws[j] = (sum * sum) / sumSquares;
   }
-  return { logDensity, score, effectiveDraws, newtonIterations: posterior.iterations, unconverged: posterior.unconverged };
+  return { logDensity, score, effectiveDraws, newtonIterations: iterations, unconverged };
 }
 
 /**
@@ -310,18 +347,15 @@ export async function denoiseByLaplace(
   x: Float64Array,
   scale: number,
   random: RandomStream,
+  /** Points per Newton batch (default: memory near 2²² numbers); the results do not depend on it. */
+  block: number = pointsPerBlock(target.dim),
 ): Promise<{ samples: Float64Array; logTargetDensity: Float64Array; logCorrection: Float64Array; newtonIterations: number; unconverged: number }> {
   const d = target.dim;
   const count = x.length / d;
-  const posterior = await blurPosterior(tf, target, x, scale);
   const epsilon = random.fillNormal(new Float64Array(count * d), 0, 1);
-  const samples = new Float64Array(count * d);
+  const { ys: samples, logG, iterations, unconverged } = await drawPosteriors(tf, target, x, scale, 1, (j) => epsilon.subarray(j * d, (j + 1) * d), block);
   const logCorrection = new Float64Array(count);
-  for (let j = 0; j < count; j++) {
-    const y = samples.subarray(j * d, (j + 1) * d);
-    const logG = drawFromPosterior(posterior, epsilon.subarray(j * d, (j + 1) * d), j, y);
-    logCorrection[j] = logBlurKernel(x.subarray(j * d, (j + 1) * d), y, scale) - logG;
-  }
+  for (let j = 0; j < count; j++) logCorrection[j] = logBlurKernel(x.subarray(j * d, (j + 1) * d), samples.subarray(j * d, (j + 1) * d), scale) - (logG[j] as number);
   const { value } = await scoreAndValue(tf, target, samples, `a draw of the blur's posterior, smoothing scale ${scale}`);
-  return { samples, logTargetDensity: value, logCorrection, newtonIterations: posterior.iterations, unconverged: posterior.unconverged };
+  return { samples, logTargetDensity: value, logCorrection, newtonIterations: iterations, unconverged };
 }

@@ -108,6 +108,10 @@ describe("laplaceSmoothedTarget", () => {
       expect(out.effectiveDraws[j]).toBeCloseTo(2, 6);
     });
     expect(out.unconverged).toBe(0);
+    // In Newton batches of 3 points (as in high dimension, where the batch bounds memory): the same numbers.
+    const blocked = await laplaceSmoothedTarget(tf, gaussian(), points, { scale: s, draws: 2 }, RandomStream.fromSeed(4), 3);
+    expect(Array.from(blocked.logDensity)).toEqual(Array.from(out.logDensity));
+    expect(Array.from(blocked.score)).toEqual(Array.from(out.score));
   });
 
   it("finds the posterior mode (S⁻¹m + x/s²)/(S⁻¹ + 1/s²) and precision S⁻¹ + I/s²", async () => {
@@ -126,6 +130,7 @@ describe("laplaceSmoothedTarget", () => {
   it("refuses a bad scale and points of the wrong dimension", async () => {
     await expect(blurPosterior(tf, gaussian(), Float64Array.from([1, 2, 3]), 0.5)).rejects.toThrow(/not a whole number of points of dimension 2/);
     await expect(blurPosterior(tf, gaussian(), Float64Array.from([1, 2]), 0)).rejects.toThrow(/blur scale must be a finite number > 0, got 0/);
+    await expect(blurPosterior(tf, gaussian(), Float64Array.from([1, 2]), 0.5, { maxIterations: -1 })).rejects.toThrow(/maxIterations must be a non-negative integer, got -1/);
   });
 });
 
