@@ -61,6 +61,8 @@ describe("denoiseByLaplace on Neal's funnel", () => {
     );
     // Measured at seed 11: ESS/M 0.93, Var[x₀] 8.83 (its standard error about 0.3), log Ẑ −0.006;
     // the tolerances allow about 3 standard errors.
+    // The figures docs/design.md quotes, printed so that this file reproduces them.
+    console.info(`funnel, s = ${s}, exact draws of π_s: carried back ESS/M ${denoised.ess.toFixed(3)}, Var[x₀] ${denoised.var0.toFixed(3)}, log Ẑ ${denoised.logZ.toFixed(4)}`);
     expect(denoised.ess).toBeGreaterThan(0.5);
     expect(Math.abs(denoised.var0 / 9 - 1)).toBeLessThan(0.1);
     expect(Math.abs(denoised.logZ)).toBeLessThan(0.05);
@@ -85,6 +87,7 @@ describe("denoiseByLaplace on Neal's funnel", () => {
       x,
     );
     // Measured: ESS/M 0.46 but Var[x₀] 7.28 — the neck's draws x are spread at s, not at π's e^{x₀/2}.
+    console.info(`funnel, s = ${s}, the same draws weighted π̃(x)/π_s(x): ESS/M ${plain.ess.toFixed(3)}, Var[x₀] ${plain.var0.toFixed(3)}`);
     expect(Math.abs(plain.var0 / 9 - 1)).toBeGreaterThan(0.15);
   }, 120_000);
 });

@@ -33,6 +33,8 @@
  * g are float64 on the CPU, the target's evaluations batched on the backend.
  */
 import { ErrorCode, MinevoError, quote, symmetricEigen, type RandomStream, type SamplingTarget, type TensorFlow } from "@minevo/core";
+import { evaluateTarget } from "./evaluate-target.js";
+import { antitheticNormals } from "./smoothing.js";
 
 /** Rows of target evaluations per batch. */
 const batchRows = 1 << 15;
@@ -65,19 +67,9 @@ async function scoreAndValue(tf: TensorFlow, target: SamplingTarget, points: Flo
   const score = new Float64Array(count * d);
   for (let first = 0; first < count; first += batchRows) {
     const rows = Math.min(batchRows, count - first);
-    const y = tf.tensor2d(Float32Array.from(points.subarray(first * d, (first + rows) * d)), [rows, d]);
-    try {
-      const evaluated = target.scoreAndLogDensity(y, tf);
-      try {
-        const [v, g] = (await Promise.all([evaluated.logDensity.data(), evaluated.score.data()])) as [Float32Array, Float32Array];
-        value.set(v, first);
-        score.set(g, first * d);
-      } finally {
-        tf.dispose([evaluated.logDensity, evaluated.score]);
-      }
-    } finally {
-      y.dispose();
-    }
+    const evaluated = await evaluateTarget(tf, target, points.subarray(first * d, (first + rows) * d), rows);
+    value.set(evaluated.logDensity, first);
+    score.set(evaluated.score, first * d);
   }
   for (let j = 0; j < count; j++) {
     const v = value[j] as number;
@@ -114,6 +106,9 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
   const root = new Float64Array(count * d * d);
   const halfLogDetPrecision = new Float64Array(count);
   const phiAt = new Float64Array(count);
+  // Points whose g is stored: those that converged (g at the mode they stopped at), so that the
+  // final pass evaluates the Hessian again only where a step moved the point after its last one.
+  const stored = new Uint8Array(count);
   let active = [...Array(count).keys()];
   let iterations = 0;
   const what = `the blur's posterior, smoothing scale ${scale}`;
@@ -161,7 +156,7 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
       }
       const { values, vectors } = symmetricEigen({ rows: d, cols: d, data: precision });
       const lambda = values.map((v) => Math.max(v, floor));
-      if (final) {
+      const store = (): void => {
         let half = 0;
         for (let k = 0; k < d; k++) {
           half += 0.5 * Math.log(lambda[k] as number);
@@ -169,6 +164,10 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
           for (let r = 0; r < d; r++) root[j * d * d + r * d + k] = (vectors.data[r * d + k] as number) * inv;
         }
         halfLogDetPrecision[j] = half;
+        stored[j] = 1;
+      };
+      if (final) {
+        store();
         return;
       }
       // Newton step δ = V Λ⁻¹ Vᵀ ∇φ.
@@ -181,6 +180,7 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
         dot /= lambda[k] as number;
         for (let r = 0; r < d; r++) steps[a * d + r] = (steps[a * d + r] as number) + (vectors.data[r * d + k] as number) * dot;
       }
+      if ((decrement[a] as number) < 1e-6) store();
     });
     if (final) return;
     // A point has converged when the Newton decrement ∇φᵀA⁻¹∇φ (twice the rise in φ the step
@@ -216,8 +216,8 @@ export async function blurPosterior(tf: TensorFlow, target: SamplingTarget, x: F
     iterations++;
   }
   const unconverged = active.length;
-  active = [...Array(count).keys()];
-  await pass(true);
+  active = [...Array(count).keys()].filter((j) => stored[j] === 0);
+  if (active.length > 0) await pass(true);
   return { dim: d, mode, root, halfLogDetPrecision, iterations, unconverged };
 }
 
@@ -297,12 +297,7 @@ export async function laplaceSmoothedTarget(
   const d = target.dim;
   const count = points.length / d;
   const { scale, draws } = options;
-  const half = random.fillNormal(new Float64Array((draws / 2) * d), 0, 1);
-  const epsilon = new Float64Array(draws * d);
-  for (let i = 0; i < half.length; i++) {
-    epsilon[i] = half[i] as number;
-    epsilon[half.length + i] = -(half[i] as number);
-  }
+  const epsilon = antitheticNormals(random, draws, d);
   const { ys, logG, iterations, unconverged } = await drawPosteriors(tf, target, points, scale, draws, (_, k) => epsilon.subarray(k * d, (k + 1) * d), block);
   const { value } = await scoreAndValue(tf, target, ys, `a draw of the blur's posterior, smoothing scale ${scale}`);
   const logDensity = new Float64Array(count);

@@ -78,6 +78,7 @@ import { resolveStandardize, standardizingPilot, type StandardizeOptions } from 
 import { affineTarget, affineToX, affineToZ, type AffineMap } from "../targets/affine-target.js";
 import { resolveSmoothing, smoothedTarget, type ResolvedSmoothing, type SmoothingOptions } from "./smoothing.js";
 import { denoiseByLaplace, laplaceSmoothedTarget } from "./laplace.js";
+import { evaluateTarget } from "./evaluate-target.js";
 
 export interface OuSamplerOptions<
   NN extends PluginName<"network"> = PluginName<"network">,
@@ -440,18 +441,6 @@ export function describeChoice(choice: unknown, options: unknown): unknown {
 function arrayTag(values: Float64Array | undefined): unknown {
   if (values === undefined) return null;
   return { length: values.length, crc32: checkpointFingerprint(Array.from(values)) };
-}
-
-/** log π̃ (and its score) at `count` rows, float64 out; disposes its tensors. */
-async function evaluateTarget(tf: TensorFlow, target: SamplingTarget, points: Float64Array, count: number): Promise<{ logDensity: Float64Array; score: Float64Array }> {
-  const x = tf.tensor2d(Float32Array.from(points), [count, target.dim]);
-  const { logDensity, score } = target.scoreAndLogDensity(x, tf);
-  try {
-    const [values, gradients] = await Promise.all([logDensity.data(), score.data()]);
-    return { logDensity: Float64Array.from(values as Float32Array), score: Float64Array.from(gradients as Float32Array) };
-  } finally {
-    tf.dispose([x, logDensity, score]);
-  }
 }
 
 /**

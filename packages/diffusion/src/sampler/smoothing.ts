@@ -81,6 +81,15 @@ export interface SmoothedValues {
   readonly effectiveDraws: Float64Array;
 }
 
+/** `draws` standard normal d-vectors in antithetic pairs (z, −z), draws×d: the first half drawn, the second its negation. */
+export function antitheticNormals(random: RandomStream, draws: number, d: number): Float64Array {
+  const half = random.fillNormal(new Float64Array((draws / 2) * d), 0, 1);
+  const out = new Float64Array(draws * d);
+  out.set(half);
+  for (let i = 0; i < half.length; i++) out[half.length + i] = -(half[i] as number);
+  return out;
+}
+
 /** Rows of target evaluations per batch (the points × draws are evaluated in slices of this many). */
 const batchRows = 1 << 15;
 
@@ -89,12 +98,7 @@ export async function smoothedTarget(tf: TensorFlow, target: SamplingTarget, poi
   const d = target.dim;
   const count = points.length / d;
   const { scale, draws } = options;
-  const half = random.fillNormal(new Float64Array((draws / 2) * d), 0, 1);
-  const offsets = new Float64Array(draws * d);
-  for (let i = 0; i < half.length; i++) {
-    offsets[i] = -scale * (half[i] as number);
-    offsets[half.length + i] = scale * (half[i] as number);
-  }
+  const offsets = antitheticNormals(random, draws, d).map((z) => -scale * z);
   const logDensity = new Float64Array(count);
   const score = new Float64Array(count * d);
   const effectiveDraws = new Float64Array(count);
