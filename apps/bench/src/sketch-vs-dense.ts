@@ -21,14 +21,16 @@
  * Collocation points: N(0, 4I), or with BENCH_B_POINTS=mala the end points of MALA chains on the
  * mixture's formula with fit points around them (bench:time-to-accuracy's points), saved apart.
  *
- * Run: pnpm --filter @minevo/bench bench:sketch-vs-dense   (BENCH_PARTS=A or B to run one part;
- *   BENCH_B_DIMS=2,20 BENCH_B_POINTS=broad|mala)
+ * Part C: Part B's comparison on the heat equation from Fourier modes (its comment below).
+ *
+ * Run: pnpm --filter @minevo/bench bench:sketch-vs-dense   (BENCH_PARTS=A, B or C to run one part;
+ *   BENCH_B_DIMS=2,20 BENCH_B_POINTS=broad|mala; BENCH_C_DIMS=2,20)
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { RandomStream } from "@minevo/core";
 import { referenceMixture, type ExactOuMixture } from "@minevo/diffusion";
-import type { Solver } from "@minevo/evolution";
+import { createSolver, type Solver } from "@minevo/evolution";
 import { benchRoot, collocationPoints, exactFor, fitRecipe, malaCollocation, median, mixtureInDimension, recipeSolver, relativeScoreError, tf, timePerRhs, useWasm } from "./ou-common.js";
 import { writeSection } from "./report.js";
 
@@ -169,6 +171,51 @@ async function heldOut(solver: Solver, parameters: Float64Array, samples: Float6
   };
 }
 
+type Strategy = "dense" | "gaussian" | "nystrom";
+interface StrategyResult {
+  readonly label: string;
+  readonly key: string;
+  readonly n: number;
+  readonly seconds: number;
+  readonly error: number;
+  readonly rank: number;
+}
+
+/**
+ * θ̇ at one state from every strategy in `cells`, each scored by `test`. Every cell is prepared at
+ * once and timed round-robin — one untimed warm-up round, then 3 timed rounds, each calling every
+ * cell once — so that a slow spell of the shared machine falls on all cells alike instead of on
+ * one cell's three calls; each cell's time is its median.
+ */
+async function compareStrategies(
+  snapshot: { t: number; parameters: Float64Array; points: Float64Array },
+  cells: readonly { strategy: Strategy; n: number }[],
+  solverFor: (strategy: Strategy, n: number) => Solver,
+  test: { error(thetaDot: Float64Array): Promise<number> },
+): Promise<StrategyResult[]> {
+  const prepared = cells.map(({ strategy, n }) => {
+    const solver = solverFor(strategy, n);
+    const run = solver.prepare({ parameters: snapshot.parameters, points: snapshot.points });
+    return { strategy, n, solver, run, times: [] as number[], thetaDot: new Float64Array(0) as Float64Array, rank: Number.NaN };
+  });
+  for (let round = 0; round <= 3; round++) {
+    for (const cell of prepared) {
+      const t0 = performance.now();
+      cell.thetaDot = (await cell.run.rhs(snapshot.t, { ...cell.run.initialState, theta: Float64Array.from(snapshot.parameters) })).theta;
+      if (round > 0) cell.times.push((performance.now() - t0) / 1000);
+      cell.rank = cell.run.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN;
+    }
+  }
+  const results: StrategyResult[] = [];
+  for (const cell of prepared) {
+    const { strategy, n } = cell;
+    results.push({ label: n === 0 ? "dense" : `${strategy} n = ${n}`, key: `${strategy} n = ${n}`, n, seconds: median(cell.times), error: await test.error(cell.thetaDot), rank: cell.rank });
+    cell.run.dispose();
+    cell.solver.dispose();
+  }
+  return results;
+}
+
 if (parts.includes("B")) {
   const N = 2000;
   const sketchSizes = (process.env["BENCH_B_SKETCHES"] ?? "100,200,400,800").split(",").map(Number);
@@ -248,30 +295,8 @@ if (parts.includes("B")) {
     for (const snapshot of trajectory.saved) {
       const samples = exact.sample(snapshot.t, RandomStream.fromSeed(`bench-heldout-${d}-${snapshot.t}`), 500);
       const test = await heldOut(driver, snapshot.parameters, samples, d, snapshot.t);
-      const results: { label: string; key: string; n: number; seconds: number; error: number; rank: number }[] = [];
       const cells = [{ strategy: "dense" as const, n: 0 }, ...strategiesB.flatMap((strategy) => sketchSizes.map((n) => ({ strategy, n })))];
-      // Every cell is prepared at once and timed round-robin — one untimed warm-up round, then 3
-      // timed rounds, each calling every cell once — so that a slow spell of the shared machine
-      // falls on all cells alike instead of on one cell's three calls; each cell's time is its median.
-      const prepared = cells.map(({ strategy, n }) => {
-        const solver = recipeSolver({ dim: d, hiddenWidths: widths, sketch: strategy, sketchSize: n });
-        const run = solver.prepare({ parameters: snapshot.parameters, points: snapshot.points });
-        return { strategy, n, solver, run, times: [] as number[], thetaDot: new Float64Array(0) as Float64Array, rank: Number.NaN };
-      });
-      for (let round = 0; round <= 3; round++) {
-        for (const cell of prepared) {
-          const t0 = performance.now();
-          cell.thetaDot = (await cell.run.rhs(snapshot.t, { ...cell.run.initialState, theta: Float64Array.from(snapshot.parameters) })).theta;
-          if (round > 0) cell.times.push((performance.now() - t0) / 1000);
-          cell.rank = cell.run.vectorField.lastDiagnostics?.effectiveRank ?? Number.NaN;
-        }
-      }
-      for (const cell of prepared) {
-        const { strategy, n } = cell;
-        results.push({ label: n === 0 ? "dense" : `${strategy} n = ${n}`, key: `${strategy} n = ${n}`, n, seconds: median(cell.times), error: await test.error(cell.thetaDot), rank: cell.rank });
-        cell.run.dispose();
-        cell.solver.dispose();
-      }
+      const results = await compareStrategies(snapshot, cells, (strategy, n) => recipeSolver({ dim: d, hiddenWidths: widths, sketch: strategy, sketchSize: n }), test);
       test.dispose();
       const dense = results[0]!;
       denseSeconds.push(dense.seconds);
@@ -322,6 +347,142 @@ if (parts.includes("B")) {
     lines.push("| d | p | strategy | evolution s (RHS, status) | speed vs dense | largest r_λ | score error | error vs dense |");
     lines.push("|---:|---:|---|---:|---:|---:|---:|---:|");
     lines.push(...solutions.flatMap((r) => r.rows));
+    lines.push("");
+  }
+}
+
+/**
+ * Part C — issue 4's target on the heat equation ∂t u = Δu with fitted networks: u₀ a sum of six
+ * Fourier modes a·cos(k·x + φ) with integer wave vectors of one to three ±1 entries (|k|² = 1, 2, 3;
+ * drawn from a fixed stream), so u(t) = Σ a·e^{−|k|²t}cos(k·x + φ) exactly; N = 2000 collocation
+ * points and 2000 more fit points from N(0, I); tanh MLP [68, 68] (d = 2) or [59, 59] (d = 20),
+ * no quadratic term (p ≈ 5000); LM 15 iterations, weight decay 1e-4. States at t = 0 and 1 from a
+ * Gaussian-sketched (n = 200) evolution; at each, θ̇ from every strategy, scored on 500 fresh
+ * N(0, I) points by ‖J θ̇ − Δu_θ‖/‖Δu_θ‖.
+ */
+if (parts.includes("C")) {
+  const N = 2000;
+  const sketchSizes = (process.env["BENCH_C_SKETCHES"] ?? "100,200,400,800").split(",").map(Number);
+  const regularisation = { kind: "relative-trace" as const, epsilon: 1e-6 };
+  for (const { d, width } of [
+    { d: 2, width: 68 },
+    { d: 20, width: 59 },
+  ].filter((c) => (process.env["BENCH_C_DIMS"] ?? "2,20").split(",").map(Number).includes(c.d))) {
+    const solverFor = (strategy: Strategy, n: number): Solver =>
+      createSolver({
+        tf,
+        network: "mlp",
+        networkOptions: { inputDim: d, hiddenWidths: [width, width], activation: "tanh", inputLengthScale: 2 },
+        ...(strategy === "dense" ? { sketch: "dense" as const, sketchOptions: { regularisation } } : { sketch: strategy, sketchOptions: { sketchSize: n, regularisation } }),
+        integrator: "dopri5",
+        integratorOptions: { rtol: 1e-4, atol: 1e-4 },
+        equation: "heat",
+        equationOptions: { diffusivity: 1 },
+        seed: 0,
+      });
+    const random = RandomStream.fromSeed(`bench-heat-${d}`);
+    const modes = Array.from({ length: 6 }, (_, j) => {
+      const draw = random.derive(`mode-${j}`);
+      const k = new Float64Array(d);
+      const coordinates = draw.permutation(d);
+      const signs = draw.fillUniform(new Float64Array(3));
+      for (let i = 0; i <= j % 3; i++) k[coordinates[i] as number] = (signs[i] as number) < 0.5 ? -1 : 1;
+      const [amplitude, phase] = draw.fillUniform(new Float64Array(2)) as unknown as [number, number];
+      return { k, squared: k.reduce((sum, v) => sum + v * v, 0), amplitude: (0.5 + amplitude) / Math.sqrt(6), phase: 2 * Math.PI * phase };
+    });
+    const phaseOf = (m: (typeof modes)[number], x: ArrayLike<number>, offset = 0) => {
+      let s = m.phase;
+      for (let i = 0; i < d; i++) s += (m.k[i] as number) * (x[offset + i] as number);
+      return s;
+    };
+    const exact = (t: number, x: ArrayLike<number>, offset = 0) => modes.reduce((sum, m) => sum + m.amplitude * Math.exp(-m.squared * t) * Math.cos(phaseOf(m, x, offset)), 0);
+    const points = random.derive("points").fillNormal(new Float64Array(N * d));
+    const fitPoints = new Float64Array(2 * N * d);
+    fitPoints.set(random.derive("fit-points").fillNormal(new Float64Array(N * d)));
+    fitPoints.set(points, N * d);
+    const driver = solverFor("gaussian", 200);
+    const p = driver.network.numParameters;
+    const fitStart = performance.now();
+    const fit = await driver.fitInitialCondition({
+      points: fitPoints,
+      checkPoints: points,
+      target: {
+        value: (x) => exact(0, x),
+        gradient: (x) => {
+          const g = new Array<number>(d).fill(0);
+          for (const m of modes) {
+            const s = -m.amplitude * Math.sin(phaseOf(m, x));
+            for (let i = 0; i < d; i++) g[i] = (g[i] as number) + s * (m.k[i] as number);
+          }
+          return g;
+        },
+        laplacian: (x) => modes.reduce((sum, m) => sum - m.squared * m.amplitude * Math.cos(phaseOf(m, x)), 0),
+      },
+      weightDecay: 1e-4,
+      maxIterations: Number(process.env["BENCH_FIT_ITERATIONS"] ?? 15),
+    });
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    const testPoints = random.derive("test-points").fillNormal(new Float64Array(500 * d));
+    /** Relative L2 error of u_θ against the exact solution on the test points (how good the state is). */
+    const solutionError = async (parameters: Float64Array, t: number): Promise<number> => {
+      const x = tf.tensor2d(Float32Array.from(testPoints), [500, d]);
+      const evaluation = driver.network.evaluate(tf, parameters, x, { value: true });
+      const values = await evaluation.value!.data();
+      evaluation.dispose();
+      x.dispose();
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < 500; i++) {
+        const e = exact(t, testPoints, i * d);
+        num += ((values[i] as number) - e) ** 2;
+        den += e * e;
+      }
+      return Math.sqrt(num / den);
+    };
+    console.log(`heat d = ${d}, p = ${p}: fit ${fitSeconds.toFixed(0)} s (${fit.iterations} iterations), value RMS ${fit.valueRms.toExponential(2)}, test error ${(await solutionError(fit.parameters, 0)).toExponential(2)}`);
+    const trajectory = await driver.evolve({ parameters: fit.parameters, points }, { t1: 1, saveAt: [0, 1] });
+    const rows: string[] = [];
+    const best = new Map<string, { speed: number; ratio: number }[]>();
+    const stateErrors: string[] = [];
+    for (const snapshot of trajectory.saved) {
+      const state = await solutionError(snapshot.parameters, snapshot.t);
+      stateErrors.push(`t = ${snapshot.t}: ${state.toExponential(2)}`);
+      const test = await heldOut(driver, snapshot.parameters, testPoints, d, snapshot.t);
+      const cells = [{ strategy: "dense" as const, n: 0 }, ...(["gaussian", "nystrom"] as const).flatMap((strategy) => sketchSizes.map((n) => ({ strategy, n })))];
+      const results = await compareStrategies(snapshot, cells, solverFor, test);
+      test.dispose();
+      const dense = results[0]!;
+      for (const r of results) {
+        const speed = dense.seconds / r.seconds;
+        const ratio = r.error / dense.error;
+        if (r.n > 0) best.set(r.key, [...(best.get(r.key) ?? []), { speed, ratio }]);
+        rows.push(`| ${d} | ${p} | ${snapshot.t} | ${r.label} | ${(r.seconds * 1000).toFixed(0)} | ${speed.toFixed(1)}× | ${r.rank.toFixed(1)} | ${r.error.toExponential(2)} | ${ratio.toFixed(2)} |`);
+        console.log(`  t = ${snapshot.t} ${r.label.padEnd(18)} ${(r.seconds * 1000).toFixed(0)} ms  ${speed.toFixed(1)}×  r_λ ${r.rank.toFixed(1)}  held-out error ${r.error.toExponential(2)} (${ratio.toFixed(2)}× dense)`);
+      }
+    }
+    driver.dispose();
+    const meets = [...best.entries()].filter(([, cells]) => cells.every((c) => c.speed >= 10 && c.ratio <= 1.5)).map(([key]) => key);
+    const verdict =
+      `d = ${d} (p = ${p}): ${meets.length > 0 ? `**met** by ${meets.join(", ")} at both states` : "**not met**: no sketch is both ≥ 10× faster and within 1.5× of the dense error at both states"}; ` +
+      `fit ${fit.iterations} LM iterations, value RMS ${fit.valueRms.toExponential(2)}; the states' relative L2 error against the exact solution on the test points ${stateErrors.join(", ")} (the sketched run, n = 200).`;
+    save(`sketch-vs-dense-C-d${String(d).padStart(3, "0")}.json`, { d, rows, verdict });
+  }
+}
+{
+  const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.startsWith("sketch-vs-dense-C-")).sort() : [];
+  if (files.length > 0) {
+    const saved = files.map((f) => JSON.parse(readFileSync(resolve(resultsDir, f), "utf8")) as { date: string; d: number; rows: string[]; verdict: string });
+    lines.push(
+      `**Part C — issue 4's target on the heat equation** (BENCH_PARTS=C; runs ${saved.map((r) => r.date.slice(0, 16)).join(", ")}Z). ∂t u = Δu from u₀ = Σ a cos(k·x + φ), six Fourier modes with integer wave vectors of one to three ±1 entries (|k|² = 1, 2, 3), exact solution Σ a e^{−|k|²t} cos(k·x + φ); ` +
+        "N = 2000 collocation points and 2000 more fit points from N(0, I); tanh MLP [68, 68] (d = 2) or [59, 59] (d = 20), no quadratic term; LM 15 iterations, weight decay 1e-4; λ = 1e-6·tr K/N. " +
+        "States at t = 0 and 1 from a Gaussian-sketched (n = 200) evolution (dopri5, rtol = atol = 1e-4); at each, θ̇ from every strategy, timed round-robin as in Part B; held-out error = ‖J(X_test)θ̇ − Δu_θ(X_test)‖/‖Δu_θ(X_test)‖ on 500 fresh N(0, I) points.",
+    );
+    lines.push("");
+    lines.push("| d | p | t | strategy | ms per RHS | speed vs dense | r_λ | held-out error | error vs dense |");
+    lines.push("|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+    lines.push(...saved.flatMap((r) => r.rows));
+    lines.push("");
+    for (const r of saved) lines.push(`- ${r.verdict}`);
     lines.push("");
   }
 }
