@@ -34,7 +34,10 @@ const child = process.argv[2] === "--child" ? process.argv[3] : undefined;
 /** The device kit's results (apps/bench/src/device.ts) as a table of their own. */
 function deviceLines(device: DeviceResults): string[] {
   const lines: string[] = [];
-  const fixed = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+  // The file is JSON: a NaN of the run reads back as null.
+  const fixed = (v: number | null | undefined, digits: number) => (typeof v !== "number" || !Number.isFinite(v) ? "—" : v.toFixed(digits));
+  const exp = (v: number | null, digits: number) => (typeof v === "number" && Number.isFinite(v) ? v.toExponential(digits) : "—");
+  const errors = (values: readonly (number | null)[]) => values.map((e) => exp(e, 1)).join(" / ");
   lines.push(`**On the device machine** (\`bash .device-kit/run.sh\`, run ${device.date.slice(0, 16)}Z): ${device.machine.gpu}; ${device.machine.cpu}; Node ${device.machine.node}. The same two figures per backend (median of 5), then the whole pipeline of bench:reference on each backend and the float64 numpy reference's on the same machine.`);
   lines.push("");
   lines.push("| backend | engine | matMul GFLOP/s | one RHS ms | RHS flop rate / own matMul rate |");
@@ -51,12 +54,12 @@ function deviceLines(device: DeviceResults): string[] {
       if (run === undefined) lines.push(`| minevo on ${backend} | failed: ${error ?? "?"} | | | | | |`);
       else
         lines.push(
-          `| minevo on ${backend} | ${run.wall.toFixed(1)} | ${run.fit.toFixed(1)} / ${run.forward.toFixed(1)} / ${run.sample.toFixed(1)} | ${run.errors.map((e) => e.toExponential(1)).join(" / ")} | ${run.essFraction.toFixed(5)} | ${run.logZ.toExponential(2)} | ${reference === undefined ? "—" : `${(run.wall / reference.wallWithStartup).toFixed(2)}×`} |`,
+          `| minevo on ${backend} | ${fixed(run.wall, 1)} | ${fixed(run.fit, 1)} / ${fixed(run.forward, 1)} / ${fixed(run.sample, 1)} | ${errors(run.errors)} | ${fixed(run.essFraction, 5)} | ${exp(run.logZ, 2)} | ${reference === undefined ? "—" : `${(run.wall / reference.wallWithStartup).toFixed(2)}×`} |`,
         );
     }
     if (reference !== undefined) {
       lines.push(
-        `| float64 numpy reference | ${reference.wallWithStartup.toFixed(1)} | ${reference.fit.toFixed(1)} / ${reference.forward.toFixed(1)} / ${reference.sample.toFixed(1)} | ${reference.errors.map((e) => e.toExponential(1)).join(" / ")} | ${reference.essFraction.toFixed(5)} | ${reference.logZ.toExponential(2)} | 1 |`,
+        `| float64 numpy reference | ${fixed(reference.wallWithStartup, 1)} | ${fixed(reference.fit, 1)} / ${fixed(reference.forward, 1)} / ${fixed(reference.sample, 1)} | ${errors(reference.errors)} | ${fixed(reference.essFraction, 5)} | ${exp(reference.logZ, 2)} | 1 |`,
       );
     }
     lines.push("");

@@ -353,8 +353,8 @@ if (parts.includes("B")) {
 
 /**
  * Part C — issue 4's target on the heat equation ∂t u = Δu with fitted networks: u₀ a sum of six
- * Fourier modes a·cos(k·x + φ) with integer wave vectors of one to three ±1 entries (|k|² = 1, 2, 3;
- * drawn from a fixed stream), so u(t) = Σ a·e^{−|k|²t}cos(k·x + φ) exactly; N = 2000 collocation
+ * Fourier modes a·cos(k·x + φ) with integer wave vectors of one to three ±1 entries (at most d;
+ * |k|² = 1, 2, 3 in d = 20, 1, 2 in d = 2; drawn from a fixed stream), so u(t) = Σ a·e^{−|k|²t}cos(k·x + φ) exactly; N = 2000 collocation
  * points and 2000 more fit points from N(0, I); tanh MLP [68, 68] (d = 2) or [59, 59] (d = 20),
  * no quadratic term (p ≈ 5000); LM 15 iterations, weight decay 1e-4. States at t = 0 and 1 from a
  * Gaussian-sketched (n = 200) evolution; at each, θ̇ from every strategy, scored on 500 fresh
@@ -386,7 +386,7 @@ if (parts.includes("C")) {
       const k = new Float64Array(d);
       const coordinates = draw.permutation(d);
       const signs = draw.fillUniform(new Float64Array(3));
-      for (let i = 0; i <= j % 3; i++) k[coordinates[i] as number] = (signs[i] as number) < 0.5 ? -1 : 1;
+      for (let i = 0; i < Math.min(1 + (j % 3), d); i++) k[coordinates[i] as number] = (signs[i] as number) < 0.5 ? -1 : 1;
       const [amplitude, phase] = draw.fillUniform(new Float64Array(2)) as unknown as [number, number];
       return { k, squared: k.reduce((sum, v) => sum + v * v, 0), amplitude: (0.5 + amplitude) / Math.sqrt(6), phase: 2 * Math.PI * phase };
     });
@@ -473,7 +473,7 @@ if (parts.includes("C")) {
   if (files.length > 0) {
     const saved = files.map((f) => JSON.parse(readFileSync(resolve(resultsDir, f), "utf8")) as { date: string; d: number; rows: string[]; verdict: string });
     lines.push(
-      `**Part C — issue 4's target on the heat equation** (BENCH_PARTS=C; runs ${saved.map((r) => r.date.slice(0, 16)).join(", ")}Z). ∂t u = Δu from u₀ = Σ a cos(k·x + φ), six Fourier modes with integer wave vectors of one to three ±1 entries (|k|² = 1, 2, 3), exact solution Σ a e^{−|k|²t} cos(k·x + φ); ` +
+      `**Part C — issue 4's target on the heat equation** (BENCH_PARTS=C; runs ${saved.map((r) => r.date.slice(0, 16)).join(", ")}Z). ∂t u = Δu from u₀ = Σ a cos(k·x + φ), six Fourier modes with integer wave vectors of one to three ±1 entries, at most d (|k|² = 1, 2, 3 in d = 20; 1, 2 in d = 2), exact solution Σ a e^{−|k|²t} cos(k·x + φ); ` +
         "N = 2000 collocation points and 2000 more fit points from N(0, I); tanh MLP [68, 68] (d = 2) or [59, 59] (d = 20), no quadratic term; LM 15 iterations, weight decay 1e-4; λ = 1e-6·tr K/N. " +
         "States at t = 0 and 1 from a Gaussian-sketched (n = 200) evolution (dopri5, rtol = atol = 1e-4); at each, θ̇ from every strategy, timed round-robin as in Part B; held-out error = ‖J(X_test)θ̇ − Δu_θ(X_test)‖/‖Δu_θ(X_test)‖ on 500 fresh N(0, I) points.",
     );
