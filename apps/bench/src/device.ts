@@ -27,6 +27,7 @@ import { selectBackend } from "@minevo/core";
 import "@minevo/backend-cpu";
 import { nodeGpuBackend } from "@minevo/backend-node-gpu";
 import { measureBackend, type BackendResult } from "./backend-measure.js";
+import { tf } from "./recipe.js";
 import { runMinevoPipeline, runReferencePipeline, type PipelineRun, type ReferenceRun } from "./pipeline.js";
 
 export interface DeviceResults {
@@ -43,6 +44,14 @@ const valueAfter = (name: string, offset = 1): string | undefined => {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + offset] : undefined;
 };
+// Every argument is known: a mistyped one is refused rather than ignored.
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] as string;
+  const takes = { "--out": 1, "--pipelines": 1, "--reference": 2, "--allow-software": 0 }[arg];
+  if (takes === undefined) throw new Error(`unknown argument ${JSON.stringify(arg)}: use --out DIR, --reference SCRIPT DIR, --pipelines wasm,node-gpu|none, --allow-software`);
+  if (i + takes >= args.length) throw new Error(`${arg} needs ${takes} value${takes === 1 ? "" : "s"}`);
+  i += takes;
+}
 const outDir = resolve(valueAfter("--out") ?? process.env["OUT"] ?? ".");
 mkdirSync(outDir, { recursive: true });
 const outFile = join(outDir, "backends-device.json");
@@ -115,4 +124,4 @@ if (!pipelines.includes("none")) {
     save();
   }
 }
-console.log(`wrote ${outFile}`);
+console.log(`wrote ${outFile}; live tensors at the end: ${tf.memory().numTensors}`);
