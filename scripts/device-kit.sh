@@ -14,25 +14,46 @@
 # only, since on lavapipe it would take an hour): bash scripts/device-kit.sh --check
 # On the device machine: run with carry [".device-kit"] and the command
 #   bash .device-kit/run.sh "$OUT"
+# bash scripts/device-kit.sh --smoke (apps/bench's `test`, so CI runs it): bundles device.mjs into
+# a temporary folder, runs it with this machine's Node (wasm only, no pipeline) and checks that it
+# measured — so a change that breaks the bundle is caught before a device session spends its time.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 kit="$root/.device-kit"
 cache="$root/.cache/device-kit"
 reference="${REFERENCE_DIR:-$root/../shared/reference}"
+
+cd "$root/apps/bench"
+wasm_dir="$(node -p 'require("path").dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))')/dist"
+webgpu_dir="$(cd "$root/packages/backend-webgpu" && node -p 'require("path").dirname(require.resolve("webgpu/package.json"))')"
+
+# device.mjs and the wasm binaries into $1.
+bundle() {
+  pnpm exec esbuild src/device.ts --bundle --platform=node --format=esm --target=node20 \
+    --conditions=@minevo/source --main-fields=module,main --external:webgpu --ignore-annotations --log-level=warning \
+    --banner:js="import { createRequire as __kitRequire } from 'node:module'; import { fileURLToPath as __kitPath } from 'node:url'; const require = __kitRequire(import.meta.url); const __filename = __kitPath(import.meta.url); const __dirname = __kitPath(new URL('.', import.meta.url));" \
+    --outfile="$1/device.mjs"
+  cp "$wasm_dir"/*.wasm "$1/"
+}
+
+if [ "${1:-}" = "--smoke" ]; then
+  smoke="$(mktemp -d)"
+  trap 'rm -rf "$smoke"' EXIT
+  bundle "$smoke"
+  node "$smoke/device.mjs" --out "$smoke/out" --pipelines none > "$smoke/log" 2>&1 || { cat "$smoke/log"; exit 1; }
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const wasm = r.backends.find((b) => b.backend === "wasm");
+    if (!wasm || wasm.error !== undefined || !(wasm.rhsMs > 0)) { console.error("device kit smoke test: no wasm measurement", JSON.stringify(r.backends)); process.exit(1); }
+    console.log(`device kit smoke test: the bundle ran (wasm ${wasm.matMulGflops.toFixed(1)} GFLOP/s, one RHS ${wasm.rhsMs.toFixed(0)} ms)`);
+  ' "$smoke/out/backends-device.json"
+  exit 0
+fi
+
 mkdir -p "$cache"
 rm -rf "$kit"
 mkdir -p "$kit/webgpu" "$kit/reference"
-
-cd "$root/apps/bench"
-pnpm exec esbuild src/device.ts --bundle --platform=node --format=esm --target=node20 \
-  --conditions=@minevo/source --main-fields=module,main --external:webgpu --ignore-annotations --log-level=warning \
-  --banner:js="import { createRequire as __kitRequire } from 'node:module'; import { fileURLToPath as __kitPath } from 'node:url'; const require = __kitRequire(import.meta.url); const __filename = __kitPath(import.meta.url); const __dirname = __kitPath(new URL('.', import.meta.url));" \
-  --outfile="$kit/device.mjs"
-
-wasm_dir="$(node -p 'require("path").dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"))')/dist"
-cp "$wasm_dir"/*.wasm "$kit/"
-
-webgpu_dir="$(cd "$root/packages/backend-webgpu" && node -p 'require("path").dirname(require.resolve("webgpu/package.json"))')"
+bundle "$kit"
 cp "$webgpu_dir/package.json" "$webgpu_dir/index.js" "$webgpu_dir/LICENSE.md" "$kit/webgpu/"
 xz -T0 -6 -c "$webgpu_dir/dist/linux-x64/dawn.node" > "$kit/dawn.node.xz"
 
