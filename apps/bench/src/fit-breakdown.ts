@@ -8,11 +8,12 @@
  * per iteration; then the Gram matrix at the fit's shape, one full product against row blocks.
  * Then the float64 Cholesky at the fit's size, before/after: a textbook unblocked
  * Cholesky–Banachiewicz and the previous core version with 2×2 register tiles (both kept here as
- * baselines) against @minevo/core's `cholesky` with 4×4 tiles, same matrices, same run.
+ * baselines) against @minevo/core's `cholesky` with 4×4 tiles, on one thread and with its worker
+ * (two threads), same matrices, same run.
  *
  * Run: pnpm --filter @minevo/bench bench:fit
  */
-import { RandomStream, cholesky, gramOfColumns } from "@minevo/core";
+import { RandomStream, cholesky, gramOfColumns, startCholeskyWorker, stopCholeskyWorker } from "@minevo/core";
 import { backendGram, type InitialFitReport } from "@minevo/evolution";
 import { referenceMixture } from "@minevo/diffusion";
 import { collocationPoints, exactFor, median, recipeSolver, tf, useWasm } from "./ou-common.js";
@@ -202,10 +203,13 @@ function previousCholesky(src: ArrayLike<number>, n: number): Float64Array {
 function fail(pivot: number, value: number): never {
   throw new Error(`previous Cholesky: pivot ${pivot} is ${value}`);
 }
-lines.push("The float64 Cholesky factorisation, before/after (median of 3 after a warm-up, same SPD matrix AᵀA + I with A 3000×n Gaussian): the textbook unblocked Cholesky–Banachiewicz, the previous core version (2×2 register tiles) and @minevo/core's `cholesky` (4×4 register tiles).");
+lines.push(
+  "The float64 Cholesky factorisation, before/after (median of 3 after a warm-up, same SPD matrix AᵀA + I with A 3000×n Gaussian): the textbook unblocked Cholesky–Banachiewicz, the previous core version (2×2 register tiles) and @minevo/core's `cholesky` (4×4 register tiles) on one thread, " +
+    "and the same with its worker (`startCholeskyWorker`, which the fit starts: a second thread takes every other 4-row panel; the factor is checked bitwise equal to the one-thread factor).",
+);
 lines.push("");
-lines.push("| n | textbook s | GFLOP/s | previous (2×2) s | GFLOP/s | core `cholesky` (4×4) s | GFLOP/s | vs textbook | vs previous |");
-lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+lines.push("| n | textbook s | GFLOP/s | previous (2×2) s | GFLOP/s | core `cholesky` (4×4) s | GFLOP/s | two threads s | GFLOP/s | vs textbook | vs previous | two threads vs one |");
+lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 const timed = (f: () => void): number => {
   f();
   const times: number[] = [];
@@ -222,9 +226,14 @@ for (const n of [p, 2000]) {
   for (let k = 0; k < n; k++) spd.data[k * n + k] = (spd.data[k * n + k] as number) + 1;
   const before = timed(() => void textbookCholesky(spd.data, n));
   const previous = timed(() => void previousCholesky(spd.data, n));
+  await stopCholeskyWorker();
   const after = timed(() => void cholesky(spd));
   // The two must agree: the blocked factor is the same factor.
   const lNew = cholesky(spd).lower.data;
+  if (!(await startCholeskyWorker())) throw new Error("the Cholesky worker did not start");
+  const parallel = timed(() => void cholesky(spd));
+  const lParallel = cholesky(spd).lower.data;
+  if (!(lParallel.buffer instanceof SharedArrayBuffer) || lParallel.some((v, i) => !Object.is(v, lNew[i]))) throw new Error("the two-thread factor is not bitwise the one-thread factor");
   for (const lOld of [textbookCholesky(spd.data, n), previousCholesky(spd.data, n)]) {
     let worst = 0;
     for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs((lOld[i] as number) - (lNew[i] as number)) / (Math.abs(lOld[i] as number) + 1e-12));
@@ -232,8 +241,10 @@ for (const n of [p, 2000]) {
   }
   const flops = n ** 3 / 3;
   const rate = (seconds: number) => (flops / seconds / 1e9).toFixed(2);
-  lines.push(`| ${n} | ${before.toFixed(3)} | ${rate(before)} | ${previous.toFixed(3)} | ${rate(previous)} | ${after.toFixed(3)} | ${rate(after)} | ${(before / after).toFixed(2)}× | ${(previous / after).toFixed(2)}× |`);
-  console.log(`cholesky n = ${n}: textbook ${before.toFixed(3)} s, previous ${previous.toFixed(3)} s, core ${after.toFixed(3)} s (${(before / after).toFixed(2)}×, ${(previous / after).toFixed(2)}×)`);
+  lines.push(
+    `| ${n} | ${before.toFixed(3)} | ${rate(before)} | ${previous.toFixed(3)} | ${rate(previous)} | ${after.toFixed(3)} | ${rate(after)} | ${parallel.toFixed(3)} | ${rate(parallel)} | ${(before / after).toFixed(2)}× | ${(previous / after).toFixed(2)}× | ${(after / parallel).toFixed(2)}× |`,
+  );
+  console.log(`cholesky n = ${n}: textbook ${before.toFixed(3)} s, previous ${previous.toFixed(3)} s, core ${after.toFixed(3)} s, two threads ${parallel.toFixed(3)} s (${(before / after).toFixed(2)}×, ${(previous / after).toFixed(2)}×, ${(after / parallel).toFixed(2)}×)`);
 }
 lines.push("");
 lines.push("One run on the shared 2-core machine.");

@@ -36,6 +36,7 @@ export type {
 export { RandomStream } from "./random.js";
 export type { RandomStreamState, Seed } from "./random.js";
 export { denseMatrix, cholesky, conjugateGradient, solveLinear, symmetricEigen, svd, multiply, transpose } from "./linalg.js";
+export { startCholeskyWorker, stopCholeskyWorker, choleskyWorkerRunning } from "./cholesky-worker.js";
 export type { DenseMatrix, CholeskyFactor, ConjugateGradientResult, SymmetricEigen, SingularValues } from "./linalg.js";
 export { gramOfRows, gramOfColumns, timesVector, transposeTimesVector } from "./products.js";
 export type { RowMajor } from "./products.js";

@@ -6,6 +6,8 @@
  * callers see one typed, validated interface.
  */
 import { EigenvalueDecomposition, LuDecomposition, Matrix, SingularValueDecomposition } from "ml-matrix";
+import { choleskyPanels } from "./cholesky-panels.js";
+import { choleskyPanelsInParallel } from "./cholesky-worker.js";
 import { ErrorCode, MinevoError } from "./errors.js";
 
 /** A dense row-major matrix. */
@@ -93,120 +95,20 @@ function notPositiveDefinite(n: number, pivot: number, value: number): never {
 }
 
 /**
- * L of A = LLᵀ (row-major, lower triangle; A's lower triangle is read), by rows, four at a time:
- * each entry is a dot product of two contiguous row prefixes of L, and a pass over k updates a
- * 4×4 block — rows i…i+3 of L against rows j…j+3 — from eight streamed loads into sixteen
- * independent sums (core's `gramOfRows` tiles the same way), where one entry at a time costs two
- * loads per product. The 4×4 block is then finished by forward substitution within it, and the
- * diagonal block by a 4×4 Cholesky. Rows past the last multiple of four go entry by entry.
- * The summation order is fixed, so the result repeats bitwise. bench:fit times it against the
+ * L of A = LLᵀ (row-major, lower triangle; A's lower triangle is read), by rows, four at a time
+ * (`choleskyPanels`): each entry is a dot product of two contiguous row prefixes of L, and a pass
+ * over k updates a 4×4 block — rows i…i+3 of L against rows j…j+3 — from eight streamed loads
+ * into sixteen independent sums (core's `gramOfRows` tiles the same way), where one entry at a
+ * time costs two loads per product. Rows past the last multiple of four go entry by entry. The
+ * summation order is fixed, so the result repeats bitwise — also when a worker started by
+ * `startCholeskyWorker` takes every other panel (Node, n ≥ 400). bench:fit times it against the
  * textbook loop and the previous 2×2 tiling.
  */
 function choleskyLower(src: ArrayLike<number>, n: number): Float64Array {
-  const l = new Float64Array(n * n);
+  const parallel = choleskyPanelsInParallel(src, n);
+  if (parallel !== undefined && "pivot" in parallel) notPositiveDefinite(n, parallel.pivot, parallel.value);
+  const l = parallel?.l ?? choleskyPanelsHere(src, n);
   const blocked = n - (n % 4);
-  for (let i = 0; i < blocked; i += 4) {
-    const r0 = i * n;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    for (let j = 0; j < i; j += 4) {
-      const c0 = j * n;
-      const c1 = c0 + n;
-      const c2 = c1 + n;
-      const c3 = c2 + n;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
-      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
-      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      for (let k = 0; k < j; k++) {
-        const a0 = l[r0 + k] as number;
-        const a1 = l[r1 + k] as number;
-        const a2 = l[r2 + k] as number;
-        const a3 = l[r3 + k] as number;
-        const b0 = l[c0 + k] as number;
-        const b1 = l[c1 + k] as number;
-        const b2 = l[c2 + k] as number;
-        const b3 = l[c3 + k] as number;
-        s00 += a0 * b0;
-        s01 += a0 * b1;
-        s02 += a0 * b2;
-        s03 += a0 * b3;
-        s10 += a1 * b0;
-        s11 += a1 * b1;
-        s12 += a1 * b2;
-        s13 += a1 * b3;
-        s20 += a2 * b0;
-        s21 += a2 * b1;
-        s22 += a2 * b2;
-        s23 += a2 * b3;
-        s30 += a3 * b0;
-        s31 += a3 * b1;
-        s32 += a3 * b2;
-        s33 += a3 * b3;
-      }
-      // Columns j…j+3 of the block: L[j+q][j+m] (m < q) and the pivots L[j+q][j+q].
-      const l10 = l[c1 + j] as number;
-      const l20 = l[c2 + j] as number;
-      const l21 = l[c2 + j + 1] as number;
-      const l30 = l[c3 + j] as number;
-      const l31 = l[c3 + j + 1] as number;
-      const l32 = l[c3 + j + 2] as number;
-      const d0 = l[c0 + j] as number;
-      const d1 = l[c1 + j + 1] as number;
-      const d2 = l[c2 + j + 2] as number;
-      const d3 = l[c3 + j + 3] as number;
-      finishRow(l, src, r0, j, s00, s01, s02, s03, l10, l20, l21, l30, l31, l32, d0, d1, d2, d3);
-      finishRow(l, src, r1, j, s10, s11, s12, s13, l10, l20, l21, l30, l31, l32, d0, d1, d2, d3);
-      finishRow(l, src, r2, j, s20, s21, s22, s23, l10, l20, l21, l30, l31, l32, d0, d1, d2, d3);
-      finishRow(l, src, r3, j, s30, s31, s32, s33, l10, l20, l21, l30, l31, l32, d0, d1, d2, d3);
-    }
-    // The 4×4 block on the diagonal: its ten sums, then a 4×4 Cholesky.
-    let s00 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s22 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-    for (let k = 0; k < i; k++) {
-      const a0 = l[r0 + k] as number;
-      const a1 = l[r1 + k] as number;
-      const a2 = l[r2 + k] as number;
-      const a3 = l[r3 + k] as number;
-      s00 += a0 * a0;
-      s10 += a1 * a0;
-      s11 += a1 * a1;
-      s20 += a2 * a0;
-      s21 += a2 * a1;
-      s22 += a2 * a2;
-      s30 += a3 * a0;
-      s31 += a3 * a1;
-      s32 += a3 * a2;
-      s33 += a3 * a3;
-    }
-    const p0 = (src[r0 + i] as number) - s00;
-    if (!(p0 > 0)) notPositiveDefinite(n, i, p0);
-    const m00 = Math.sqrt(p0);
-    const m10 = ((src[r1 + i] as number) - s10) / m00;
-    const m20 = ((src[r2 + i] as number) - s20) / m00;
-    const m30 = ((src[r3 + i] as number) - s30) / m00;
-    const p1 = (src[r1 + i + 1] as number) - s11 - m10 * m10;
-    if (!(p1 > 0)) notPositiveDefinite(n, i + 1, p1);
-    const m11 = Math.sqrt(p1);
-    const m21 = ((src[r2 + i + 1] as number) - s21 - m20 * m10) / m11;
-    const m31 = ((src[r3 + i + 1] as number) - s31 - m30 * m10) / m11;
-    const p2 = (src[r2 + i + 2] as number) - s22 - m20 * m20 - m21 * m21;
-    if (!(p2 > 0)) notPositiveDefinite(n, i + 2, p2);
-    const m22 = Math.sqrt(p2);
-    const m32 = ((src[r3 + i + 2] as number) - s32 - m30 * m20 - m31 * m21) / m22;
-    const p3 = (src[r3 + i + 3] as number) - s33 - m30 * m30 - m31 * m31 - m32 * m32;
-    if (!(p3 > 0)) notPositiveDefinite(n, i + 3, p3);
-    l[r0 + i] = m00;
-    l[r1 + i] = m10;
-    l[r1 + i + 1] = m11;
-    l[r2 + i] = m20;
-    l[r2 + i + 1] = m21;
-    l[r2 + i + 2] = m22;
-    l[r3 + i] = m30;
-    l[r3 + i + 1] = m31;
-    l[r3 + i + 2] = m32;
-    l[r3 + i + 3] = Math.sqrt(p3);
-  }
   // The last n mod 4 rows, entry by entry.
   for (let i = blocked; i < n; i++) {
     const r0 = i * n;
@@ -226,35 +128,14 @@ function choleskyLower(src: ArrayLike<number>, n: number): Float64Array {
   return l;
 }
 
-/** Row `r` of a 4×4 off-diagonal block: forward substitution against the block's columns j…j+3. */
-function finishRow(
-  l: Float64Array,
-  src: ArrayLike<number>,
-  r: number,
-  j: number,
-  s0: number,
-  s1: number,
-  s2: number,
-  s3: number,
-  l10: number,
-  l20: number,
-  l21: number,
-  l30: number,
-  l31: number,
-  l32: number,
-  d0: number,
-  d1: number,
-  d2: number,
-  d3: number,
-): void {
-  const x0 = ((src[r + j] as number) - s0) / d0;
-  const x1 = ((src[r + j + 1] as number) - s1 - x0 * l10) / d1;
-  const x2 = ((src[r + j + 2] as number) - s2 - x0 * l20 - x1 * l21) / d2;
-  const x3 = ((src[r + j + 3] as number) - s3 - x0 * l30 - x1 * l31 - x2 * l32) / d3;
-  l[r + j] = x0;
-  l[r + j + 1] = x1;
-  l[r + j + 2] = x2;
-  l[r + j + 3] = x3;
+/** The panels on this thread alone. */
+function choleskyPanelsHere(src: ArrayLike<number>, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  const state = new Int32Array(2 + Math.floor(n / 4));
+  const failure = new Float64Array(2);
+  choleskyPanels(l, src, n, state, failure, Number.POSITIVE_INFINITY);
+  if (state[1] !== 0) notPositiveDefinite(n, failure[0] as number, failure[1] as number);
+  return l;
 }
 
 /**

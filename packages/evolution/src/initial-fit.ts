@@ -29,6 +29,7 @@ import {
   gramOfRows,
   isMinevoError,
   quote,
+  startCholeskyWorker,
   timesVector,
   transposeTimesVector,
   type CholeskyFactor,
@@ -226,6 +227,8 @@ function evaluateTarget(target: InitialConditionTarget, points: Float64Array, nu
  * never throws for a poor fit — read `warnings` and `laplacianGuard.ok`.
  */
 export async function fitInitialCondition(options: InitialFitOptions): Promise<InitialFitReport> {
+  // Its float64 factorisations use a second thread where there is one (Node), bitwise as on one.
+  await startCholeskyWorker();
   const { tf, network, target } = options;
   const d = network.inputDim;
   const width = d + network.conditionDim;
