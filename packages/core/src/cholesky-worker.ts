@@ -71,6 +71,10 @@ export function startCholeskyWorker(): Promise<boolean> {
         return false;
       }
       worker = candidate;
+      // A worker that ends (a crash, a terminate elsewhere) is not waited for again.
+      candidate.once("exit", () => {
+        if (worker === candidate) worker = undefined;
+      });
       return true;
     } catch {
       return false;
