@@ -108,7 +108,7 @@ export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 command -v nvidia-smi > /dev/null && nvidia-smi -L || true
 echo "Vulkan: loader ${LD_LIBRARY_PATH:-system}, ICD ${VK_ICD_FILENAMES:-default}"
 reference=()
-[ -f "$kit/reference/pipeline.py" ] && reference=(--reference "$kit/reference/pipeline.py" "$kit/reference")
+[ -f "$kit/reference/pipeline.py" ] && reference=(--reference "$kit/reference")
 exec "$work/node" "$work/device.mjs" --out "$out" "${reference[@]}" "$@"
 RUN
 chmod +x "$kit/run.sh"

@@ -14,15 +14,17 @@
  * its finished steps. Copy that file to apps/bench/results/ and run bench:backends to put the
  * rows into docs/benchmarks.md.
  *
- * Run (in the kit): node device.mjs --out DIR [--reference SCRIPT DIR] [--pipelines wasm,node-gpu]
+ * Run (in the kit): node device.mjs --out DIR [--reference DIR] [--pipelines wasm,node-gpu]
  *   [--allow-software: accept a software WebGPU adapter, to check the kit on a machine without a GPU]
- *   --pipelines names the backends whose whole pipeline runs (default both; "none" for none).
+ *   --pipelines names the backends whose whole pipeline runs (default both; "none" for none);
+ *   --reference names a folder with the float64 reference's modules and its driver as pipeline.py.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { selectBackend } from "@minevo/core";
 import "@minevo/backend-cpu";
 import { nodeGpuBackend } from "@minevo/backend-node-gpu";
@@ -38,21 +40,18 @@ export interface DeviceResults {
   reference?: ReferenceRun | { readonly error: string };
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const valueAfter = (name: string, offset = 1): string | undefined => {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + offset] : undefined;
-};
-// Every argument is known: a mistyped one is refused rather than ignored.
-for (let i = 0; i < args.length; i++) {
-  const arg = args[i] as string;
-  const takes = { "--out": 1, "--pipelines": 1, "--reference": 2, "--allow-software": 0 }[arg];
-  if (takes === undefined) throw new Error(`unknown argument ${JSON.stringify(arg)}: use --out DIR, --reference SCRIPT DIR, --pipelines wasm,node-gpu|none, --allow-software`);
-  if (i + takes >= args.length) throw new Error(`${arg} needs ${takes} value${takes === 1 ? "" : "s"}`);
-  i += takes;
+// node:util's parseArgs (strict) refuses an unknown or incomplete option; its message, not a stack, is what the user sees.
+let options: { out?: string; reference?: string; pipelines?: string; "allow-software"?: boolean };
+try {
+  ({ values: options } = parseArgs({
+    options: { out: { type: "string" }, reference: { type: "string" }, pipelines: { type: "string" }, "allow-software": { type: "boolean" } },
+    strict: true,
+  }));
+} catch (error) {
+  console.error(`device: ${error instanceof Error ? error.message : String(error)} (options: --out DIR, --reference DIR, --pipelines wasm,node-gpu|none, --allow-software)`);
+  process.exit(2);
 }
-const outDir = resolve(valueAfter("--out") ?? process.env["OUT"] ?? ".");
+const outDir = resolve(options.out ?? process.env["OUT"] ?? ".");
 mkdirSync(outDir, { recursive: true });
 const outFile = join(outDir, "backends-device.json");
 
@@ -77,11 +76,14 @@ console.log(`machine: ${results.machine.gpu}; ${results.machine.cpu}; Node ${res
 
 const choices = [
   { key: "wasm", label: "wasm", select: () => selectBackend({ name: "wasm", options: wasmOptions }) },
-  { key: "node-gpu", label: "node-gpu (webgpu)", select: () => selectBackend(nodeGpuBackend.with({ engine: "webgpu", allowSoftwareAdapter: flag("--allow-software") })) },
+  { key: "node-gpu", label: "node-gpu (webgpu)", select: () => selectBackend(nodeGpuBackend.with({ engine: "webgpu", allowSoftwareAdapter: options["allow-software"] === true })) },
 ];
-const pipelines = (valueAfter("--pipelines") ?? "wasm,node-gpu").split(",");
+const pipelines = (options.pipelines ?? "wasm,node-gpu").split(",");
 for (const name of pipelines) {
-  if (name !== "none" && !choices.some((c) => c.key === name)) throw new Error(`--pipelines: unknown backend "${name}"; use wasm, node-gpu, both separated by a comma, or none`);
+  if (name !== "none" && !choices.some((c) => c.key === name)) {
+    console.error(`device: --pipelines: unknown backend "${name}"; use wasm, node-gpu, both separated by a comma, or none`);
+    process.exit(2);
+  }
 }
 for (const choice of choices) {
   try {
@@ -111,11 +113,10 @@ if (!pipelines.includes("none")) {
     }
     save();
   }
-  const script = valueAfter("--reference");
-  const referenceDir = valueAfter("--reference", 2);
-  if (script !== undefined && referenceDir !== undefined) {
+  if (options.reference !== undefined) {
     try {
-      results.reference = runReferencePipeline(script, referenceDir);
+      // The kit puts the reference's modules and its driver (apps/bench/python/reference_pipeline.py) in one folder.
+      results.reference = runReferencePipeline(join(options.reference, "pipeline.py"), options.reference);
       console.log(`reference pipeline: ${results.reference.wallWithStartup.toFixed(1)} s (fit ${results.reference.fit.toFixed(1)}, forward ${results.reference.forward.toFixed(1)}, sample ${results.reference.sample.toFixed(1)})`);
     } catch (error) {
       results.reference = { error: describe(error) };
