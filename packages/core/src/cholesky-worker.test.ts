@@ -1,21 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { ErrorCode, RandomStream, cholesky, choleskyWorkerRunning, denseMatrix, isMinevoError, multiply, startCholeskyWorker, stopCholeskyWorker, transpose, type DenseMatrix } from "./index.js";
-
-function spd(n: number, seed: number): DenseMatrix {
-  const a = denseMatrix(n, n, RandomStream.fromSeed(seed).normals(n * n));
-  const k = multiply(a, transpose(a));
-  for (let i = 0; i < n; i++) k.data[i * n + i] = (k.data[i * n + i] as number) + n;
-  return k;
-}
-
-function failureOf(body: () => unknown): Error {
-  try {
-    body();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
+import { ErrorCode, cholesky, choleskyWorkerRunning, denseMatrix, isMinevoError, multiply, startCholeskyWorker, stopCholeskyWorker, transpose } from "./index.js";
+import { indefiniteAt, maxAbsDiff, spd, thrown } from "./test-support/matrices.js";
 
 afterAll(async () => {
   await stopCholeskyWorker();
@@ -40,11 +25,7 @@ describe("cholesky on two threads (Node)", () => {
   it("names the failing pivot as one thread does, whichever thread meets it", async () => {
     expect(await startCholeskyWorker()).toBe(true);
     for (const pivot of [1, 6, 401, 402]) {
-      const n = 410;
-      const a = new Array<number>(n * n).fill(0);
-      for (let k = 0; k < n; k++) a[k * n + k] = 1;
-      a[pivot * n + pivot - 1] = a[(pivot - 1) * n + pivot] = 2;
-      const error = failureOf(() => cholesky(denseMatrix(n, n, a)));
+      const error = thrown(() => cholesky(denseMatrix(410, 410, indefiniteAt(410, pivot)))) as Error;
       expect(isMinevoError(error, ErrorCode.NotPositiveDefinite)).toBe(true);
       expect(error.message, `pivot ${pivot}`).toContain(`pivot ${pivot} `);
     }
@@ -52,10 +33,7 @@ describe("cholesky on two threads (Node)", () => {
     const a = spd(410, 5);
     const l = cholesky(a).lower;
     expect(l.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    let worst = 0;
-    const product = multiply(l, transpose(l)).data;
-    for (let i = 0; i < product.length; i++) worst = Math.max(worst, Math.abs((product[i] as number) - (a.data[i] as number)));
-    expect(worst).toBeLessThan(1e-9);
+    expect(maxAbsDiff(multiply(l, transpose(l)).data, a.data)).toBeLessThan(1e-9);
   });
 
   it("stops, and factors on one thread again", async () => {

@@ -1,31 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, RandomStream, cholesky, conjugateGradient, denseMatrix, isMinevoError, multiply, solveLinear, svd, symmetricEigen, transpose, type DenseMatrix } from "./index.js";
-
-function randomMatrix(rows: number, cols: number, seed: number): DenseMatrix {
-  return denseMatrix(rows, cols, RandomStream.fromSeed(seed).normals(rows * cols));
-}
-
-function spd(n: number, seed: number): DenseMatrix {
-  const a = randomMatrix(n, n, seed);
-  const k = multiply(a, transpose(a));
-  for (let i = 0; i < n; i++) k.data[i * n + i] = (k.data[i * n + i] as number) + n;
-  return k;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
-  return m;
-}
-
-function thrown(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
+import { ErrorCode, RandomStream, cholesky, conjugateGradient, denseMatrix, isMinevoError, multiply, solveLinear, svd, symmetricEigen, transpose } from "./index.js";
+import { indefiniteAt, maxAbsDiff, randomMatrix, spd, thrown } from "./test-support/matrices.js";
 
 describe("float64 linear algebra", () => {
   it("Cholesky factorises and solves to float64 precision", () => {
@@ -55,11 +30,7 @@ describe("float64 linear algebra", () => {
   it("names the pivot that fails, in the blocked rows and in the last rows", () => {
     // Indefinite at pivot 1, 2 or 3 inside the first 4×4 block, at pivot 5 (second block), and at pivot 2 (a last row).
     for (const pivot of [1, 2, 3, 5]) {
-      const n = 8;
-      const a = new Array<number>(n * n).fill(0);
-      for (let k = 0; k < n; k++) a[k * n + k] = 1;
-      a[pivot * n + pivot - 1] = a[(pivot - 1) * n + pivot] = 2;
-      const inBlock = thrown(() => cholesky(denseMatrix(n, n, a)));
+      const inBlock = thrown(() => cholesky(denseMatrix(8, 8, indefiniteAt(8, pivot))));
       expect(isMinevoError(inBlock, ErrorCode.NotPositiveDefinite)).toBe(true);
       expect((inBlock as Error).message).toContain(`pivot ${pivot}`);
     }
