@@ -220,7 +220,7 @@ const timed = (f: () => void): number => {
   }
   return median(times);
 };
-for (const n of [p, 2000]) {
+for (const n of [600, p, 2000]) {
   const a = RandomStream.fromSeed(`bench-cholesky-${n}`).fillNormal(new Float64Array(3000 * n), 0, 1);
   const spd = gramOfColumns({ rows: 3000, cols: n, data: a });
   for (let k = 0; k < n; k++) spd.data[k * n + k] = (spd.data[k * n + k] as number) + 1;
@@ -233,7 +233,8 @@ for (const n of [p, 2000]) {
   if (!(await startCholeskyWorker())) throw new Error("the Cholesky worker did not start");
   const parallel = timed(() => void cholesky(spd));
   const lParallel = cholesky(spd).lower.data;
-  if (!(lParallel.buffer instanceof SharedArrayBuffer) || lParallel.some((v, i) => !Object.is(v, lNew[i]))) throw new Error("the two-thread factor is not bitwise the one-thread factor");
+  if (!(lParallel.buffer instanceof SharedArrayBuffer)) throw new Error(`cholesky did not hand n = ${n} to its worker`);
+  if (lParallel.some((v, i) => !Object.is(v, lNew[i]))) throw new Error("the two-thread factor is not bitwise the one-thread factor");
   for (const lOld of [textbookCholesky(spd.data, n), previousCholesky(spd.data, n)]) {
     let worst = 0;
     for (let i = 0; i < n * n; i++) worst = Math.max(worst, Math.abs((lOld[i] as number) - (lNew[i] as number)) / (Math.abs(lOld[i] as number) + 1e-12));

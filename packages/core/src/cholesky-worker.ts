@@ -4,7 +4,7 @@
  * fit's p×p systems (and the dense strategy's N×N kernels) use two cores. The factor is bitwise
  * the one-thread factor (see `choleskyPanels`), so results do not depend on whether it runs.
  *
- * Started by `startCholeskyWorker()` (the initial fit calls it), a no-op outside Node or without
+ * Started by `startCholeskyWorker()` (the initial fit and `evolve` call it), a no-op outside Node or without
  * SharedArrayBuffer. The worker runs `choleskyPanels`' own source text (an eval worker: no file to
  * locate in bundles or under test runners), does not keep the process alive, and is given up —
  * every factorisation then runs on the calling thread — if it fails to start or ever stalls.
@@ -22,7 +22,10 @@ interface WorkerThreadsModule {
   Worker: new (code: string, options: { eval: true }) => WorkerLike;
 }
 
-/** Below this order one thread is as fast (measured: no gain at 300, 1.85× at 600 on two cores). */
+/**
+ * Below this order the hand-off (A copied into shared memory, the worker woken, a wait per panel)
+ * is a large share of the work; bench:fit times one and two threads from n = 600 up.
+ */
 const minimumOrder = 400;
 /** How long a thread waits for the other's panel before the factorisation falls back to one thread. */
 const patienceMs = 30_000;

@@ -17,6 +17,7 @@ import {
   MinevoError,
   RandomStream,
   quote,
+  startCholeskyWorker,
   type EvolutionEquation,
   type Integrator,
   type ResumableIntegrator,
@@ -359,6 +360,8 @@ async function evolveWith(solver: Solver, initial: InitialState, options: Evolve
   if (!Number.isFinite(t0) || !Number.isFinite(t1) || t0 === t1) {
     throw new MinevoError(ErrorCode.InvalidOptions, `evolve needs finite, distinct t0 and t1; got t0 = ${quote(t0)}, t1 = ${quote(t1)}`, { field: "t1" });
   }
+  // The dense strategy's N×N factorisations use a second thread where there is one (Node), bitwise as on one.
+  await startCholeskyWorker();
   const direction = Math.sign(t1 - t0);
   const saveAt = [...(options.saveAt ?? [])].sort((a, b) => direction * (a - b));
   for (const ts of saveAt) {
